@@ -1,0 +1,11 @@
+namespace LlmServe.Messaging;
+
+public enum BusConnectionState
+{
+    Disconnected,
+    Connecting,
+    Connected,
+    Reconnecting,
+    Draining,
+    Closed,
+}
