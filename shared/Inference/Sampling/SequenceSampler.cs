@@ -1,0 +1,271 @@
+using System.Buffers;
+using System.Numerics.Tensors;
+using System.Security.Cryptography;
+
+namespace LlmServe.Inference.Sampling;
+
+/// <summary>
+/// Samples the next token of one sequence from its logits row, holding that sequence's sampling state:
+/// options, generated-token counts for penalties, and its own counter-based random stream.
+/// </summary>
+/// <remarks>
+/// Order of operations follows vLLM: logprobs are taken from the raw logits (log-softmax before any
+/// processing), then logit bias, min-tokens masking of EOS/stop ids, repetition penalty (prompt + output),
+/// frequency and presence penalties (output), then greedy argmax (ties → lowest id) or temperature, top-k,
+/// top-p, min-p and a draw. The draw for step s uses a random number that depends only on (seed, s), where
+/// s is <see cref="GeneratedCount"/>: the same seed gives the same tokens regardless of batching, and a
+/// sampler rebuilt with <c>alreadyGenerated</c> after preemption continues the identical stream.
+/// Not thread-safe: one sampler per sequence, used by one thread at a time.
+/// </remarks>
+public sealed class SequenceSampler
+{
+    private readonly SamplingOptions _options;
+    private readonly int[] _eosTokenIds;
+    private readonly int[] _stopTokenIds;
+    private readonly TokenHistory? _history;
+    private readonly ulong _seed;
+
+    /// <param name="options">Validated here; an out-of-range field throws <see cref="ArgumentException"/>.</param>
+    /// <param name="eosTokenIds">The model's end-of-sequence ids (generation_config may list several).</param>
+    /// <param name="promptTokenIds">Prompt tokens, seen by the repetition penalty.</param>
+    /// <param name="alreadyGenerated">Tokens generated before a preemption; sampling resumes after them.</param>
+    public SequenceSampler(SamplingOptions options, IReadOnlyList<int> eosTokenIds, ReadOnlySpan<int> promptTokenIds, ReadOnlySpan<int> alreadyGenerated)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(eosTokenIds);
+        options.Validate();
+        _options = options;
+        _eosTokenIds = [.. eosTokenIds];
+        _stopTokenIds = [.. options.StopTokenIds];
+        _seed = options.Seed ?? RandomSeed();
+        if (options.RepetitionPenalty != 1f || options.FrequencyPenalty != 0f || options.PresencePenalty != 0f)
+        {
+            _history = new TokenHistory(options.RepetitionPenalty != 1f ? promptTokenIds : []);
+        }
+
+        foreach (int id in alreadyGenerated)
+        {
+            Accept(id);
+        }
+    }
+
+    /// <summary>The options this sampler was built with.</summary>
+    public SamplingOptions Options => _options;
+
+    /// <summary>Tokens accepted so far (including <c>alreadyGenerated</c>); the index of the next step.</summary>
+    public int GeneratedCount { get; private set; }
+
+    /// <summary>
+    /// Picks the next token from <paramref name="logits"/> (one row, vocabulary-sized), which is used as
+    /// scratch and left modified. Does not advance the sequence: call <see cref="Accept"/> with the token
+    /// that is kept.
+    /// </summary>
+    public SampledToken Sample(Span<float> logits)
+    {
+        int vocab = logits.Length;
+        if (vocab == 0)
+        {
+            throw new ArgumentException("The logits row is empty.", nameof(logits));
+        }
+
+        float[]? raw = null;
+        try
+        {
+            if (_options.Logprobs)
+            {
+                raw = ArrayPool<float>.Shared.Rent(vocab);
+                logits.CopyTo(raw);
+            }
+
+            ApplyLogitBias(logits);
+            if (GeneratedCount < _options.MinTokens)
+            {
+                MaskStopTokens(logits);
+            }
+
+            _history?.Apply(logits, _options.RepetitionPenalty, _options.FrequencyPenalty, _options.PresencePenalty);
+
+            int token = _options.IsGreedy ? ArgMax(logits) : Draw(logits, StepRandom.Uniform(_seed, GeneratedCount));
+            return raw is null ? new SampledToken(token, float.NaN) : LogprobCalculator.Compute(raw.AsSpan(0, vocab), token, _options.TopLogprobs);
+        }
+        finally
+        {
+            if (raw is not null)
+            {
+                ArrayPool<float>.Shared.Return(raw);
+            }
+        }
+    }
+
+    /// <summary>Records that <paramref name="tokenId"/> was appended to the sequence.</summary>
+    public void Accept(int tokenId)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(tokenId);
+        _history?.AddOutput(tokenId);
+        GeneratedCount++;
+    }
+
+    /// <summary>True when <paramref name="tokenId"/> ends the sequence: a stop token id, or EOS unless ignore_eos.</summary>
+    public bool IsStopToken(int tokenId) =>
+        Array.IndexOf(_stopTokenIds, tokenId) >= 0 || (!_options.IgnoreEos && Array.IndexOf(_eosTokenIds, tokenId) >= 0);
+
+    private void ApplyLogitBias(Span<float> logits)
+    {
+        if (_options.LogitBias is null)
+        {
+            return;
+        }
+
+        foreach (var (id, bias) in _options.LogitBias)
+        {
+            if ((uint)id >= (uint)logits.Length)
+            {
+                throw new ArgumentException($"logit_bias names token {id}, outside the vocabulary of {logits.Length}.", nameof(SamplingOptions.LogitBias));
+            }
+
+            logits[id] += bias;
+        }
+    }
+
+    private void MaskStopTokens(Span<float> logits)
+    {
+        foreach (int id in _stopTokenIds)
+        {
+            if ((uint)id < (uint)logits.Length)
+            {
+                logits[id] = float.NegativeInfinity;
+            }
+        }
+
+        if (!_options.IgnoreEos)
+        {
+            foreach (int id in _eosTokenIds)
+            {
+                if ((uint)id < (uint)logits.Length)
+                {
+                    logits[id] = float.NegativeInfinity;
+                }
+            }
+        }
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> logits)
+    {
+        int best = 0;
+        float bestValue = logits[0];
+        for (int i = 1; i < logits.Length; i++)
+        {
+            if (logits[i] > bestValue)
+            {
+                bestValue = logits[i];
+                best = i;
+            }
+        }
+
+        return best;
+    }
+
+    private int Draw(ReadOnlySpan<float> logits, double uniform)
+    {
+        int vocab = logits.Length;
+        float[] values = ArrayPool<float>.Shared.Rent(vocab);
+        int[] ids = ArrayPool<int>.Shared.Rent(vocab);
+        try
+        {
+            float inverseTemperature = 1f / _options.Temperature;
+            int count = 0;
+            for (int i = 0; i < vocab; i++)
+            {
+                float x = logits[i];
+                if (x > float.NegativeInfinity)
+                {
+                    values[count] = x * inverseTemperature;
+                    ids[count] = i;
+                    count++;
+                }
+            }
+
+            if (count == 0)
+            {
+                throw new InvalidOperationException("Every token is masked (logit -inf); nothing can be sampled.");
+            }
+
+            int topK = _options.TopK;
+            if (topK > 0 && topK < count)
+            {
+                count = CandidateSelector.SelectTopCount(values, ids, count, topK);
+            }
+
+            // Unnormalized probabilities: exp(x - max), so the most likely candidate has weight exactly 1.
+            var weights = values.AsSpan(0, count);
+            float max = TensorPrimitives.Max(weights);
+            TensorPrimitives.Subtract(weights, max, weights);
+            TensorPrimitives.Exp(weights, weights);
+
+            if (_options.TopP < 1f)
+            {
+                double total = Sum(weights);
+                count = CandidateSelector.SelectTopMass(values, ids, count, _options.TopP * total);
+            }
+
+            if (_options.MinP > 0f)
+            {
+                count = KeepAtLeast(values, ids, count, _options.MinP);
+            }
+
+            var kept = values.AsSpan(0, count);
+            double target = uniform * Sum(kept);
+            double cumulative = 0;
+            for (int i = 0; i < count; i++)
+            {
+                cumulative += kept[i];
+                if (cumulative > target)
+                {
+                    return ids[i];
+                }
+            }
+
+            return ids[count - 1];
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(values);
+            ArrayPool<int>.Shared.Return(ids);
+        }
+    }
+
+    // Min-p: the weights are relative to the most likely token (weight 1), so the threshold is min_p itself.
+    private static int KeepAtLeast(float[] values, int[] ids, int count, float threshold)
+    {
+        int kept = 0;
+        for (int i = 0; i < count; i++)
+        {
+            if (values[i] >= threshold)
+            {
+                values[kept] = values[i];
+                ids[kept] = ids[i];
+                kept++;
+            }
+        }
+
+        return kept;
+    }
+
+    private static double Sum(ReadOnlySpan<float> values)
+    {
+        double sum = 0;
+        foreach (float v in values)
+        {
+            sum += v;
+        }
+
+        return sum;
+    }
+
+    private static ulong RandomSeed()
+    {
+        Span<byte> bytes = stackalloc byte[sizeof(ulong)];
+        RandomNumberGenerator.Fill(bytes);
+        return BitConverter.ToUInt64(bytes);
+    }
+}
