@@ -77,14 +77,7 @@ public sealed class SequenceSampler
                 logits.CopyTo(raw);
             }
 
-            ApplyLogitBias(logits);
-            if (GeneratedCount < _options.MinTokens)
-            {
-                MaskStopTokens(logits);
-            }
-
-            _history?.Apply(logits, _options.RepetitionPenalty, _options.FrequencyPenalty, _options.PresencePenalty);
-
+            ProcessLogits(logits);
             int token = _options.IsGreedy ? ArgMax(logits) : Draw(logits, StepRandom.Uniform(_seed, GeneratedCount));
             return raw is null ? new SampledToken(token, float.NaN) : LogprobCalculator.Compute(raw.AsSpan(0, vocab), token, _options.TopLogprobs);
         }
@@ -95,6 +88,21 @@ public sealed class SequenceSampler
                 ArrayPool<float>.Shared.Return(raw);
             }
         }
+    }
+
+    /// <summary>
+    /// The steps before temperature and truncation, in vLLM's order: logit bias, min-tokens masking,
+    /// repetition penalty, frequency and presence penalties.
+    /// </summary>
+    internal void ProcessLogits(Span<float> logits)
+    {
+        ApplyLogitBias(logits);
+        if (GeneratedCount < _options.MinTokens)
+        {
+            MaskStopTokens(logits);
+        }
+
+        _history?.Apply(logits, _options.RepetitionPenalty, _options.FrequencyPenalty, _options.PresencePenalty);
     }
 
     /// <summary>Records that <paramref name="tokenId"/> was appended to the sequence.</summary>
