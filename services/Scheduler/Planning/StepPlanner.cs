@@ -1,0 +1,511 @@
+using LlmServe.Contracts;
+using LlmServe.Scheduler.KvCache;
+
+namespace LlmServe.Scheduler.Planning;
+
+/// <summary>
+/// Continuous batching, decided every step: running sequences first (decodes and the rest of chunked
+/// prefills), then waiting sequences in policy order while blocks, the token budget and the sequence limit
+/// allow. When blocks run out, the lowest-ranked running sequence is preempted and later recomputed over its
+/// prompt and generated tokens. One step is in flight at a time; the plan object is reused.
+/// </summary>
+/// <remarks>Policy only: memory comes from <see cref="KvCacheManager"/>, delivery is the service's job.</remarks>
+public sealed class StepPlanner
+{
+    private readonly KvCacheManager _kv;
+    private readonly PlannerLimits _limits;
+    private readonly StopConditions _stop;
+    private readonly WaitingQueue _waiting;
+    private readonly WaitingQueue.SequenceOrder _order;
+    private readonly List<Sequence> _running = [];
+    private readonly Dictionary<string, SchedulerRequest> _requests = new(StringComparer.Ordinal);
+    private readonly Dictionary<ulong, Sequence> _byId = [];
+    private readonly List<ScheduledEntry> _scheduled = [];
+    private readonly List<ulong> _released = [];
+    private readonly StepPlan _plan = new();
+    private readonly int _capacityTokens;
+    private ulong _nextSequenceId;
+    private long _arrivals;
+    private bool _inFlight;
+
+    /// <param name="firstSequenceId">Sequence ids start here; a planner that replaces another continues its numbering.</param>
+    public StepPlanner(KvCacheManager kv, PlannerLimits limits, ulong firstSequenceId = 1)
+    {
+        ArgumentNullException.ThrowIfNull(kv);
+        ArgumentNullException.ThrowIfNull(limits);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limits.MaxNumSeqs, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limits.MaxNumBatchedTokens, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limits.MaxModelLen, 2);
+        _kv = kv;
+        _limits = limits;
+        _capacityTokens = kv.NumBlocks * kv.BlockSize;
+        // A sequence alone must always fit the cache, or preemption could never make room for it.
+        MaxSequenceLength = Math.Min(limits.MaxModelLen, _capacityTokens);
+        _stop = new StopConditions(limits.EosTokenIds, MaxSequenceLength);
+        _order = new WaitingQueue.SequenceOrder(limits.Policy);
+        _waiting = new WaitingQueue(limits.Policy);
+        _nextSequenceId = firstSequenceId;
+    }
+
+    public KvCacheManager Cache => _kv;
+
+    public PlannerLimits Limits => _limits;
+
+    /// <summary>Longest sequence served: the model's context length, or the whole cache when that is smaller.</summary>
+    public int MaxSequenceLength { get; }
+
+    /// <summary>Events since the caller last cleared them.</summary>
+    public StepOutputs Outputs { get; } = new();
+
+    public bool StepInFlight => _inFlight;
+
+    public int RunningCount => _running.Count;
+
+    /// <summary>Sequences waiting for admission (new or preempted).</summary>
+    public int WaitingCount => _waiting.Count;
+
+    public int RequestCount => _requests.Count;
+
+    /// <summary>Whether a step has anything to do (or to tell the workers).</summary>
+    public bool HasWork => _running.Count > 0 || _waiting.Count > 0;
+
+    public ulong NextSequenceId => _nextSequenceId;
+
+    public long PreemptionsTotal { get; private set; }
+
+    /// <summary>Prompt tokens computed (recomputation after preemption included).</summary>
+    public long PromptTokensTotal { get; private set; }
+
+    public long GenerationTokensTotal { get; private set; }
+
+    public IEnumerable<SchedulerRequest> Requests => _requests.Values;
+
+    public IReadOnlyList<Sequence> Running => _running;
+
+    public bool TryGetRequest(string requestId, out SchedulerRequest request) =>
+        _requests.TryGetValue(requestId, out request!);
+
+    /// <summary>Queues a request: one sequence per choice. Refuses, with a typed error, what could never run.</summary>
+    /// <exception cref="SchedulingException">The request is malformed, too long, too large for the cache, or the queue is full.</exception>
+    public SchedulerRequest Add(ScheduleRequest message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        string requestId = message.Context?.RequestId ?? string.Empty;
+        if (requestId.Length == 0)
+        {
+            throw new InvalidScheduleRequestException("The request has no request id.");
+        }
+        if (_requests.ContainsKey(requestId))
+        {
+            throw new InvalidScheduleRequestException($"Request '{requestId}' is already scheduled.");
+        }
+        int prompt = message.PromptTokenIds.Count;
+        if (prompt == 0)
+        {
+            throw new InvalidScheduleRequestException("The prompt is empty.", "messages");
+        }
+        int n = message.N <= 0 ? 1 : message.N;
+        if (n > _limits.MaxNumSeqs)
+        {
+            throw new InvalidScheduleRequestException($"n = {n} exceeds the {_limits.MaxNumSeqs} sequences this scheduler runs at once.", "n");
+        }
+        message.Sampling ??= new SamplingParams();
+        int maxTokens = message.Sampling.MaxTokens;
+        if (maxTokens < 0)
+        {
+            throw new InvalidScheduleRequestException("max_tokens must not be negative.", "max_tokens");
+        }
+        int modelLen = _limits.MaxModelLen;
+        if (prompt >= modelLen)
+        {
+            throw new ContextLengthExceededException(
+                $"This model's maximum context length is {modelLen} tokens. However, your prompt has {prompt} tokens, leaving no room for output.",
+                "messages");
+        }
+        if (maxTokens > 0 && prompt + maxTokens > modelLen)
+        {
+            throw new ContextLengthExceededException(
+                $"This model's maximum context length is {modelLen} tokens. However, you requested {prompt + maxTokens} tokens ({prompt} in the messages, {maxTokens} in the completion).",
+                "max_tokens");
+        }
+        int needed = prompt + Math.Max(maxTokens, 1);
+        if (needed > _capacityTokens)
+        {
+            throw new RequestTooLargeException(
+                $"The request needs {needed} KV cache slots ({prompt} prompt + {Math.Max(maxTokens, 1)} output tokens), but the whole KV cache holds {_capacityTokens} ({_kv.NumBlocks} blocks of {_kv.BlockSize}).");
+        }
+        if (_waiting.Count >= _limits.MaxWaiting)
+        {
+            throw new OverloadedException($"The scheduler's waiting queue is full ({_limits.MaxWaiting} sequences).");
+        }
+
+        var request = new SchedulerRequest(message, _arrivals++);
+        ReadOnlySpan<int> promptTokens = AsSpan(message.PromptTokenIds);
+        int expectedLength = Math.Min(prompt + (maxTokens > 0 ? maxTokens : 64), MaxSequenceLength) + 1;
+        for (int choice = 0; choice < n; choice++)
+        {
+            var sequence = new Sequence(_nextSequenceId++, request, choice, promptTokens, expectedLength)
+            {
+                Status = choice == 0 ? SequenceStatus.Waiting : SequenceStatus.AwaitingFork,
+            };
+            request.SequenceList.Add(sequence);
+            _byId.Add(sequence.Id, sequence);
+        }
+        _requests.Add(requestId, request);
+        _waiting.Add(request.SequenceList[0]);
+        return request;
+    }
+
+    /// <summary>
+    /// Decides the next step. Returns the (reused) plan, or null when there is nothing to compute.
+    /// The plan stays valid until the next call.
+    /// </summary>
+    public StepPlan? PlanStep()
+    {
+        if (_inFlight)
+        {
+            throw new InvalidOperationException("A step is already in flight; apply its result first.");
+        }
+        _plan.Sequences.Clear();
+        _plan.ReleasedSequenceIds.Clear();
+        _scheduled.Clear();
+        int budget = _limits.MaxNumBatchedTokens;
+        bool preempted = ScheduleRunning(ref budget);
+        if (!preempted)
+        {
+            AdmitWaiting(ref budget);
+        }
+        if (_scheduled.Count == 0)
+        {
+            return null; // released ids wait for the next real step
+        }
+        foreach (ulong id in _released)
+        {
+            _plan.ReleasedSequenceIds.Add(id);
+        }
+        _released.Clear();
+        _plan.StepId++;
+        _inFlight = true;
+        return _plan;
+    }
+
+    /// <summary>Takes in the sampled tokens of the step in flight: appends them, checks stop conditions, finishes sequences.</summary>
+    public void ApplyResult(StepResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (!_inFlight || result.StepId != _plan.StepId)
+        {
+            throw new InvalidOperationException($"Step {result.StepId} is not the step in flight.");
+        }
+        _inFlight = false;
+
+        foreach (ScheduledEntry entry in _scheduled)
+        {
+            Sequence sequence = entry.Sequence;
+            sequence.InFlight = false;
+            if (sequence.Status != SequenceStatus.Running)
+            {
+                continue;
+            }
+            sequence.ComputedTokens = entry.Start + entry.Tokens;
+            if (entry.Start < sequence.PromptLength)
+            {
+                PromptTokensTotal += Math.Min(sequence.PromptLength, entry.Start + entry.Tokens) - entry.Start;
+            }
+            if (sequence.ChoiceIndex == 0 && sequence.ComputedTokens >= sequence.PromptLength)
+            {
+                ReleaseForks(sequence.Request);
+            }
+        }
+
+        foreach (SampledToken token in result.Tokens)
+        {
+            if (!_byId.TryGetValue(token.SequenceId, out Sequence? sequence)
+                || sequence.Status != SequenceStatus.Running
+                || sequence.HasPendingCancel
+                || sequence.ComputedTokens != sequence.Length)
+            {
+                continue; // finished, cancelled, or not sampled this step
+            }
+            sequence.Append(token.TokenId);
+            GenerationTokensTotal++;
+            FinishReason reason = _stop.Check(sequence, token.TokenId, out int stopTokenId);
+            Outputs.Add(new SequenceOutput(sequence, true, token.TokenId, token.Logprob, reason, stopTokenId));
+            if (reason != FinishReason.None)
+            {
+                Finish(sequence, reason, emit: false);
+            }
+        }
+
+        foreach (ScheduledEntry entry in _scheduled)
+        {
+            if (entry.Sequence.HasPendingCancel)
+            {
+                Finish(entry.Sequence, entry.Sequence.PendingCancel, emit: true);
+            }
+        }
+        CompactRunning();
+    }
+
+    /// <summary>
+    /// Stops one choice (<paramref name="choiceIndex"/> ≥ 0) or all of a request. Blocks are freed now, or right
+    /// after the step in flight when the sequence is part of it.
+    /// </summary>
+    /// <returns>False when the request is unknown (finished already, or never here).</returns>
+    public bool Cancel(string requestId, int choiceIndex, FinishReason reason)
+    {
+        if (!_requests.TryGetValue(requestId, out SchedulerRequest? request))
+        {
+            return false;
+        }
+        foreach (Sequence sequence in request.SequenceList)
+        {
+            if (sequence.Status == SequenceStatus.Finished || (choiceIndex >= 0 && sequence.ChoiceIndex != choiceIndex))
+            {
+                continue;
+            }
+            if (sequence.InFlight)
+            {
+                sequence.HasPendingCancel = true;
+                sequence.PendingCancel = reason;
+            }
+            else
+            {
+                Finish(sequence, reason, emit: true);
+            }
+        }
+        CompactRunning();
+        return true;
+    }
+
+    private bool ScheduleRunning(ref int budget)
+    {
+        bool preempted = false;
+        int i = 0;
+        while (i < _running.Count && budget > 0)
+        {
+            Sequence sequence = _running[i];
+            int newTokens = Math.Min(sequence.Length - sequence.ComputedTokens, budget);
+            if (newTokens <= 0)
+            {
+                i++;
+                continue;
+            }
+            bool selfPreempted = false;
+            while (!_kv.TryAllocateSlots(sequence.Kv, sequence.Tokens, sequence.ComputedTokens, newTokens, applyWatermark: false))
+            {
+                int victim = PickVictim(i);
+                Preempt(_running[victim]);
+                _running.RemoveAt(victim);
+                preempted = true;
+                if (victim == i)
+                {
+                    selfPreempted = true;
+                    break;
+                }
+            }
+            if (selfPreempted)
+            {
+                continue; // the next sequence moved into slot i
+            }
+            Schedule(sequence, newTokens);
+            budget -= newTokens;
+            i++;
+        }
+        return preempted;
+    }
+
+    private void AdmitWaiting(ref int budget)
+    {
+        while (budget > 0 && _running.Count < _limits.MaxNumSeqs && _waiting.Peek() is { } sequence)
+        {
+            bool forked = false;
+            int computed;
+            Sequence parent = sequence.Request.SequenceList[0];
+            if (sequence.ChoiceIndex > 0 && sequence.OutputLength == 0 && parent.Status == SequenceStatus.Running
+                && parent.ComputedTokens >= parent.PromptLength && !parent.HasPendingCancel)
+            {
+                computed = _kv.Fork(parent.Kv, sequence.Kv, sequence.PromptLength - 1);
+                forked = true;
+            }
+            else
+            {
+                computed = _kv.FindCachedPrefix(sequence.Kv, sequence.Tokens);
+            }
+            int newTokens = Math.Min(sequence.Length - computed, budget);
+            if (!_kv.TryAllocateSlots(sequence.Kv, sequence.Tokens, computed, newTokens, applyWatermark: true))
+            {
+                if (forked)
+                {
+                    _kv.Free(sequence.Kv);
+                }
+                return; // head-of-line: later arrivals do not jump a request that is waiting for blocks
+            }
+            _waiting.Remove(sequence);
+            sequence.Status = SequenceStatus.Running;
+            sequence.ComputedTokens = computed;
+            sequence.NeedsFullState = true;
+            if (sequence.Preemptions == 0)
+            {
+                sequence.CachedPromptTokens = computed;
+            }
+            _running.Add(sequence);
+            Schedule(sequence, newTokens);
+            budget -= newTokens;
+        }
+    }
+
+    /// <summary>The running sequence at or after <paramref name="from"/> that ranks last (not yet scheduled this step).</summary>
+    private int PickVictim(int from)
+    {
+        if (_limits.Policy == SchedulingPolicy.Fcfs)
+        {
+            return _running.Count - 1;
+        }
+        int victim = from;
+        for (int i = from + 1; i < _running.Count; i++)
+        {
+            if (_order.Compare(_running[i], _running[victim]) > 0)
+            {
+                victim = i;
+            }
+        }
+        return victim;
+    }
+
+    private void Preempt(Sequence sequence)
+    {
+        _kv.Free(sequence.Kv);
+        sequence.ComputedTokens = 0;
+        sequence.SentBlockCount = 0;
+        sequence.NeedsFullState = true;
+        sequence.Status = SequenceStatus.Waiting;
+        sequence.Preemptions++;
+        PreemptionsTotal++;
+        _released.Add(sequence.Id);
+        _waiting.Add(sequence);
+    }
+
+    private void Schedule(Sequence sequence, int newTokens)
+    {
+        ScheduledSequence wire = sequence.Wire;
+        int start = sequence.ComputedTokens;
+        wire.SequenceId = sequence.Id;
+        wire.StartPosition = start;
+        wire.TokenIds.Clear();
+        foreach (int token in sequence.Tokens.Slice(start, newTokens))
+        {
+            wire.TokenIds.Add(token);
+        }
+        wire.PromptTokenIds.Clear();
+        wire.ResumedOutputTokenIds.Clear();
+        if (sequence.NeedsFullState)
+        {
+            wire.IsNew = true;
+            wire.Sampling = sequence.Request.Sampling;
+            foreach (int token in sequence.Tokens[..sequence.PromptLength])
+            {
+                wire.PromptTokenIds.Add(token);
+            }
+            foreach (int token in sequence.OutputTokens)
+            {
+                wire.ResumedOutputTokenIds.Add(token);
+            }
+            sequence.SentBlockCount = 0;
+            sequence.NeedsFullState = false;
+        }
+        else
+        {
+            wire.IsNew = false;
+            wire.Sampling = null;
+        }
+        wire.NewBlockIds.Clear();
+        ReadOnlySpan<int> table = sequence.Kv.BlockTable;
+        for (int b = sequence.SentBlockCount; b < table.Length; b++)
+        {
+            wire.NewBlockIds.Add(table[b]);
+        }
+        sequence.SentBlockCount = table.Length;
+        wire.Sample = start + newTokens == sequence.Length;
+        sequence.InFlight = true;
+        _plan.Sequences.Add(wire);
+        _scheduled.Add(new ScheduledEntry(sequence, start, newTokens));
+    }
+
+    private void ReleaseForks(SchedulerRequest request)
+    {
+        for (int i = 1; i < request.SequenceList.Count; i++)
+        {
+            Sequence child = request.SequenceList[i];
+            if (child.Status == SequenceStatus.AwaitingFork)
+            {
+                child.Status = SequenceStatus.Waiting;
+                _waiting.Add(child);
+            }
+        }
+    }
+
+    private void Finish(Sequence sequence, FinishReason reason, bool emit)
+    {
+        switch (sequence.Status)
+        {
+            case SequenceStatus.Finished:
+                return;
+            case SequenceStatus.Running:
+                _kv.Free(sequence.Kv);
+                _released.Add(sequence.Id);
+                break;
+            case SequenceStatus.Waiting:
+                _waiting.Remove(sequence);
+                break;
+            case SequenceStatus.AwaitingFork:
+                break;
+        }
+        sequence.Status = SequenceStatus.Finished;
+        sequence.FinishReason = reason;
+        sequence.HasPendingCancel = false;
+        if (emit)
+        {
+            Outputs.Add(new SequenceOutput(sequence, false, 0, null, reason, 0));
+        }
+
+        SchedulerRequest request = sequence.Request;
+        request.FinishedCount++;
+        if (sequence.ChoiceIndex == 0)
+        {
+            ReleaseForks(request);
+        }
+        if (request.IsFinished)
+        {
+            _requests.Remove(request.RequestId);
+            foreach (Sequence s in request.SequenceList)
+            {
+                _byId.Remove(s.Id);
+            }
+            Outputs.AddFinished(request);
+        }
+    }
+
+    private void CompactRunning()
+    {
+        int kept = 0;
+        for (int i = 0; i < _running.Count; i++)
+        {
+            if (_running[i].Status == SequenceStatus.Running)
+            {
+                _running[kept++] = _running[i];
+            }
+        }
+        if (kept < _running.Count)
+        {
+            _running.RemoveRange(kept, _running.Count - kept);
+        }
+    }
+
+    private static ReadOnlySpan<int> AsSpan(Google.Protobuf.Collections.RepeatedField<int> field)
+    {
+        int[] copy = new int[field.Count];
+        field.CopyTo(copy, 0);
+        return copy;
+    }
+}
