@@ -1,0 +1,195 @@
+// Prefill / chunked-prefill attention over the paged cache (flash-attention style): the new tokens' K/V are
+// already in the cache (rope_qk_norm_cache ran first), so queries attend to the cached prefix and to each other
+// through one path. Causal mask by absolute position: query i of a chunk of q_len sits at ctx - q_len + i.
+// Tensor cores via mma.sync m16n8k16 (bf16 in, fp32 accumulate); online softmax; the score matrix never
+// leaves registers. CTA = 64 queries of one head (4 warps x 16 rows); K/V tiles of 64 keys in shared memory.
+//
+// grid: (ceil(max_q_len / 64), hq, S); block 128; dynamic smem 2 * 64 * (D + 8) * 2 bytes.
+// q: [T, q_stride] rows; cu_q [S+1] first row of each sequence; out: [T, hq * D].
+
+#define PF_M 64
+#define PF_N 64
+
+__device__ __forceinline__ void mma_bf16(float* c, u32 a0, u32 a1, u32 a2, u32 a3, u32 b0, u32 b1)
+{
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                 : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+}
+
+template <int D>
+__device__ void prefill_attention_impl(const bf16* __restrict__ q, int q_stride, bf16* __restrict__ out,
+                                       const bf16* __restrict__ k_cache, const bf16* __restrict__ v_cache,
+                                       const int* __restrict__ block_tables, int max_blocks,
+                                       const int* __restrict__ cu_q, const int* __restrict__ context_lens,
+                                       int hq, int hkv, int block_size, float scale)
+{
+    constexpr int LD = D + 8;            // padded row: consecutive rows start in different banks
+    constexpr int KS = D / 16;           // k-steps over the head dim
+    constexpr int DT = D / 8;            // 8-wide output tiles
+    extern __shared__ bf16 pf_smem[];
+    bf16* Ks = pf_smem;
+    bf16* Vs = pf_smem + PF_N * LD;
+
+    const int s = blockIdx.z, h = blockIdx.y;
+    const int q0 = cu_q[s];
+    const int q_len = cu_q[s + 1] - q0;
+    const int m0 = blockIdx.x * PF_M;
+    if (m0 >= q_len) return;
+    const int ctx = context_lens[s];
+    const int base_pos = ctx - q_len;
+    const int kvh = h / (hq / hkv);
+    const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+    const int g = lane >> 2, t4 = lane & 3;
+    const int* table = block_tables + (size_t)s * max_blocks;
+
+    // Q fragments straight from global memory into registers (rows past q_len read row 0: never written out).
+    const int r0 = m0 + warp * 16 + g, r1 = r0 + 8;
+    const bf16* qa = q + (size_t)(q0 + (r0 < q_len ? r0 : 0)) * q_stride + (size_t)h * D;
+    const bf16* qb = q + (size_t)(q0 + (r1 < q_len ? r1 : 0)) * q_stride + (size_t)h * D;
+    u32 qf[KS][4];
+#pragma unroll
+    for (int kk = 0; kk < KS; kk++)
+    {
+        qf[kk][0] = *(const u32*)(qa + kk * 16 + 2 * t4);
+        qf[kk][1] = *(const u32*)(qb + kk * 16 + 2 * t4);
+        qf[kk][2] = *(const u32*)(qa + kk * 16 + 8 + 2 * t4);
+        qf[kk][3] = *(const u32*)(qb + kk * 16 + 8 + 2 * t4);
+    }
+    const int pos0 = base_pos + r0, pos1 = base_pos + r1;
+
+    float o[DT][4];
+#pragma unroll
+    for (int j = 0; j < DT; j++) o[j][0] = o[j][1] = o[j][2] = o[j][3] = 0.f;
+    float m_a = NEG_INF, m_b = NEG_INF, l_a = 0.f, l_b = 0.f;
+
+    const int kv_end = min(ctx, base_pos + m0 + PF_M);
+    for (int kb = 0; kb < kv_end; kb += PF_N)
+    {
+        __syncthreads();
+        // Load K and V tiles: 64 keys x D, 16 bytes per thread per step; keys past ctx become zeros.
+        for (int i = tid; i < PF_N * (D / 8); i += blockDim.x)
+        {
+            const int key = i / (D / 8), c = i % (D / 8);
+            const int kpos = kb + key;
+            uint4 kv = make_uint4(0, 0, 0, 0), vv = make_uint4(0, 0, 0, 0);
+            if (kpos < ctx)
+            {
+                const size_t off = (((size_t)table[kpos / block_size] * hkv + kvh) * block_size + kpos % block_size) * D + c * 8;
+                kv = *(const uint4*)(k_cache + off);
+                vv = *(const uint4*)(v_cache + off);
+            }
+            *(uint4*)(Ks + key * LD + c * 8) = kv;
+            *(uint4*)(Vs + key * LD + c * 8) = vv;
+        }
+        __syncthreads();
+
+        // S = Q K^T for this warp's 16 rows x 64 keys.
+        float sc[PF_N / 8][4];
+#pragma unroll
+        for (int j = 0; j < PF_N / 8; j++)
+        {
+            sc[j][0] = sc[j][1] = sc[j][2] = sc[j][3] = 0.f;
+            const bf16* krow = Ks + (j * 8 + g) * LD + 2 * t4;
+#pragma unroll
+            for (int kk = 0; kk < KS; kk++)
+                mma_bf16(sc[j], qf[kk][0], qf[kk][1], qf[kk][2], qf[kk][3],
+                         *(const u32*)(krow + kk * 16), *(const u32*)(krow + kk * 16 + 8));
+        }
+
+        // Scale, mask by absolute position, online softmax (rows g and g+8 of this warp's 16).
+        float mx_a = m_a, mx_b = m_b;
+#pragma unroll
+        for (int j = 0; j < PF_N / 8; j++)
+        {
+            const int key = kb + j * 8 + 2 * t4;
+            sc[j][0] = (key <= pos0 && key < ctx) ? sc[j][0] * scale : NEG_INF;
+            sc[j][1] = (key + 1 <= pos0 && key + 1 < ctx) ? sc[j][1] * scale : NEG_INF;
+            sc[j][2] = (key <= pos1 && key < ctx) ? sc[j][2] * scale : NEG_INF;
+            sc[j][3] = (key + 1 <= pos1 && key + 1 < ctx) ? sc[j][3] * scale : NEG_INF;
+            mx_a = fmaxf(mx_a, fmaxf(sc[j][0], sc[j][1]));
+            mx_b = fmaxf(mx_b, fmaxf(sc[j][2], sc[j][3]));
+        }
+        mx_a = fmaxf(mx_a, __shfl_xor_sync(0xffffffffu, mx_a, 1));
+        mx_a = fmaxf(mx_a, __shfl_xor_sync(0xffffffffu, mx_a, 2));
+        mx_b = fmaxf(mx_b, __shfl_xor_sync(0xffffffffu, mx_b, 1));
+        mx_b = fmaxf(mx_b, __shfl_xor_sync(0xffffffffu, mx_b, 2));
+        // A row with no visible key yet keeps -inf; use 0 as its reference so exp() gives 0, not NaN.
+        const float ref_a = mx_a == NEG_INF ? 0.f : mx_a, ref_b = mx_b == NEG_INF ? 0.f : mx_b;
+        const float alpha_a = __expf(m_a - ref_a), alpha_b = __expf(m_b - ref_b);
+        m_a = mx_a;
+        m_b = mx_b;
+        float sum_a = 0.f, sum_b = 0.f;
+        u32 pf[PF_N / 8][2];
+#pragma unroll
+        for (int j = 0; j < PF_N / 8; j++)
+        {
+            const float p0 = __expf(sc[j][0] - ref_a), p1 = __expf(sc[j][1] - ref_a);
+            const float p2 = __expf(sc[j][2] - ref_b), p3 = __expf(sc[j][3] - ref_b);
+            pf[j][0] = pack2(p0, p1);
+            pf[j][1] = pack2(p2, p3);
+            // Sum what the MMA will multiply: the bf16-rounded probabilities.
+            sum_a += lo_f(pf[j][0]) + hi_f(pf[j][0]);
+            sum_b += lo_f(pf[j][1]) + hi_f(pf[j][1]);
+        }
+        sum_a += __shfl_xor_sync(0xffffffffu, sum_a, 1);
+        sum_a += __shfl_xor_sync(0xffffffffu, sum_a, 2);
+        sum_b += __shfl_xor_sync(0xffffffffu, sum_b, 1);
+        sum_b += __shfl_xor_sync(0xffffffffu, sum_b, 2);
+        l_a = l_a * alpha_a + sum_a;
+        l_b = l_b * alpha_b + sum_b;
+#pragma unroll
+        for (int j = 0; j < DT; j++)
+        {
+            o[j][0] *= alpha_a;
+            o[j][1] *= alpha_a;
+            o[j][2] *= alpha_b;
+            o[j][3] *= alpha_b;
+        }
+
+        // O += P V: P's accumulator layout is already the A-fragment layout of the next MMA.
+#pragma unroll
+        for (int kk = 0; kk < PF_N / 16; kk++)
+        {
+            const u32 a0 = pf[2 * kk][0], a1 = pf[2 * kk][1], a2 = pf[2 * kk + 1][0], a3 = pf[2 * kk + 1][1];
+            const bf16* v0 = Vs + (kk * 16 + 2 * t4) * LD + g;
+#pragma unroll
+            for (int j = 0; j < DT; j++)
+            {
+                const bf16* vp = v0 + j * 8;
+                const u32 b0 = (u32)vp[0] | ((u32)vp[LD] << 16);
+                const u32 b1 = (u32)vp[8 * LD] | ((u32)vp[9 * LD] << 16);
+                mma_bf16(o[j], a0, a1, a2, a3, b0, b1);
+            }
+        }
+    }
+
+    const float inv_a = l_a > 0.f ? 1.f / l_a : 0.f, inv_b = l_b > 0.f ? 1.f / l_b : 0.f;
+    if (r0 < q_len)
+    {
+        bf16* oa = out + (size_t)(q0 + r0) * hq * D + (size_t)h * D + 2 * t4;
+#pragma unroll
+        for (int j = 0; j < DT; j++) *(u32*)(oa + j * 8) = pack2(o[j][0] * inv_a, o[j][1] * inv_a);
+    }
+    if (r1 < q_len)
+    {
+        bf16* ob = out + (size_t)(q0 + r1) * hq * D + (size_t)h * D + 2 * t4;
+#pragma unroll
+        for (int j = 0; j < DT; j++) *(u32*)(ob + j * 8) = pack2(o[j][2] * inv_b, o[j][3] * inv_b);
+    }
+}
+
+#define PREFILL_KERNEL(D)                                                                                           \
+    extern "C" __global__ void __launch_bounds__(128) prefill_attention_d##D(                                      \
+        const bf16* q, int q_stride, bf16* out, const bf16* k_cache, const bf16* v_cache, const int* block_tables, \
+        int max_blocks, const int* cu_q, const int* context_lens, int hq, int hkv, int block_size, float scale)     \
+    {                                                                                                               \
+        prefill_attention_impl<D>(q, q_stride, out, k_cache, v_cache, block_tables, max_blocks, cu_q, context_lens, \
+                                  hq, hkv, block_size, scale);                                                      \
+    }
+
+PREFILL_KERNEL(16)
+PREFILL_KERNEL(32)
+PREFILL_KERNEL(64)
+PREFILL_KERNEL(128)
+PREFILL_KERNEL(256)

@@ -1,0 +1,78 @@
+// RoPE (rotate-half / NeoX layout, the Llama family's) fused with the optional Qwen3 per-head q/k RMSNorm and
+// with writing K and V into the paged cache. One warp per head; the grid's y is the token.
+//
+// qkv:        [T, (hq + 2*hkv) * d] straight from the fused QKV GEMM; q is rotated in place.
+// cos_sin:    [max_pos, d/2] float2 (cos, sin), built on the host with llama3 scaling already applied.
+// slots:      [T] cache slot (block * block_size + offset); negative = padding, not written.
+// caches:     [blocks, hkv, block_size, d] bf16, K and V separately.
+// q_norm/k_norm: [d] weights or null.
+extern "C" __global__ void rope_qk_norm_cache(bf16* __restrict__ qkv, const int* __restrict__ positions,
+                                              const float2* __restrict__ cos_sin, const int* __restrict__ slots,
+                                              bf16* __restrict__ k_cache, bf16* __restrict__ v_cache,
+                                              const bf16* __restrict__ q_norm, const bf16* __restrict__ k_norm,
+                                              int hq, int hkv, int d, int block_size, float eps)
+{
+    const int lane = threadIdx.x & 31;
+    const int head = blockIdx.x * (blockDim.x / 32) + (threadIdx.x >> 5);
+    const int t = blockIdx.y;
+    if (head >= hq + 2 * hkv) return;
+    bf16* x = qkv + (size_t)t * (hq + 2 * hkv) * d + (size_t)head * d;
+    const int slot = slots[t];
+    const int half = d / 2;
+
+    if (head >= hq + hkv)
+    {
+        if (slot < 0) return;
+        const int kvh = head - hq - hkv;
+        bf16* dst = v_cache + (((size_t)(slot / block_size) * hkv + kvh) * block_size + slot % block_size) * d;
+        for (int i = lane; i < d; i += 32) dst[i] = x[i];
+        return;
+    }
+
+    const bool is_q = head < hq;
+    const bf16* norm = is_q ? q_norm : k_norm;
+    float a[4], b[4];
+    float ss = 0.f;
+#pragma unroll
+    for (int j = 0; j < 4; j++)
+    {
+        const int i = lane + 32 * j;
+        a[j] = i < half ? bf2f(x[i]) : 0.f;
+        b[j] = i < half ? bf2f(x[i + half]) : 0.f;
+        ss += a[j] * a[j] + b[j] * b[j];
+    }
+    if (norm != 0)
+    {
+        const float inv = rsqrtf(warp_sum(ss) / d + eps);
+#pragma unroll
+        for (int j = 0; j < 4; j++)
+        {
+            const int i = lane + 32 * j;
+            if (i < half)
+            {
+                // The norm's output is bf16 in the reference model before RoPE sees it.
+                a[j] = bf2f(f2bf(a[j] * inv * bf2f(norm[i])));
+                b[j] = bf2f(f2bf(b[j] * inv * bf2f(norm[i + half])));
+            }
+        }
+    }
+    const int pos = positions[t];
+    bf16* dst = x;
+    if (!is_q)
+    {
+        if (slot < 0) return;
+        const int kvh = head - hq;
+        dst = k_cache + (((size_t)(slot / block_size) * hkv + kvh) * block_size + slot % block_size) * d;
+    }
+#pragma unroll
+    for (int j = 0; j < 4; j++)
+    {
+        const int i = lane + 32 * j;
+        if (i < half)
+        {
+            const float2 cs = cos_sin[(size_t)pos * half + i];
+            dst[i] = f2bf(a[j] * cs.x - b[j] * cs.y);
+            dst[i + half] = f2bf(b[j] * cs.x + a[j] * cs.y);
+        }
+    }
+}
