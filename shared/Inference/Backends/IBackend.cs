@@ -23,8 +23,8 @@ public interface IBackend : IDisposable
 
     /// <summary>
     /// Uploads a weight made of one or more checkpoint tensors concatenated along the first dimension
-    /// (e.g. q_proj, k_proj, v_proj into one fused QKV matrix). All parts share the column count; 1-D tensors
-    /// (norm weights, biases) become one row. Converts from the checkpoint dtype (F32/BF16/F16) to the
+    /// (e.g. q_proj, k_proj, v_proj into one fused QKV matrix). 2-D parts must share the column count; 1-D parts
+    /// (norm weights, biases) are joined into one row. Converts from the checkpoint dtype (F32/BF16/F16) to the
     /// backend's compute type (CPU: fp32).
     /// </summary>
     BackendTensor UploadWeight(IReadOnlyList<TensorView> parts);

@@ -38,27 +38,34 @@ public sealed class CpuBackend : IBackend
             throw new ArgumentException("a weight needs at least one part", nameof(parts));
         }
 
+        // 2-D parts stack along rows (fused QKV / gate-up); 1-D parts (biases, norms) join into one row.
         bool vector = parts[0].Shape.Count == 1;
-        int cols = vector ? parts[0].Rows : parts[0].Cols;
-        long rows = 0;
+        int cols = vector ? 0 : parts[0].Cols;
+        long rows = vector ? 1 : 0;
         foreach (var part in parts)
         {
-            int partCols = part.Shape.Count == 1 ? part.Rows : part.Cols;
-            if (partCols != cols || (part.Shape.Count == 1) != vector)
+            if ((part.Shape.Count == 1) != vector || (!vector && part.Cols != cols))
             {
-                throw new ArgumentException($"cannot concatenate {part} with {parts[0]}: column counts differ", nameof(parts));
+                throw new ArgumentException($"cannot concatenate {part} with {parts[0]}", nameof(parts));
             }
 
-            rows += vector ? 1 : part.Rows;
+            if (vector)
+            {
+                cols += part.Rows;
+            }
+            else
+            {
+                rows += part.Rows;
+            }
         }
 
         var tensor = new CpuTensor(checked((int)rows), cols);
-        int row = 0;
+        long offset = 0;
         foreach (var part in parts)
         {
-            int partRows = vector ? 1 : part.Rows;
-            DTypeConversion.Widen(part.DType, part.Bytes, tensor.Data.AsSpan(row * cols, partRows * cols));
-            row += partRows;
+            int count = checked((int)part.ElementCount);
+            DTypeConversion.Widen(part.DType, part.Bytes, tensor.Data.AsSpan(checked((int)offset), count));
+            offset += count;
         }
 
         return tensor;
