@@ -140,3 +140,39 @@ extern "C" __global__ void gather_rows(const bf16* __restrict__ in, const int* _
     else
         for (int i = threadIdx.x; i < hidden; i += blockDim.x) dst[i] = src[i];
 }
+
+// Format conversions at the host boundary and for tests: fp32 <-> bf16, and a deterministic fill.
+extern "C" __global__ void f32_to_bf16(const float* __restrict__ in, bf16* __restrict__ out, size_t n)
+{
+    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) out[i] = f2bf(in[i]);
+}
+
+extern "C" __global__ void bf16_to_f32(const bf16* __restrict__ in, float* __restrict__ out, size_t n)
+{
+    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) out[i] = bf2f(in[i]);
+}
+
+extern "C" __global__ void f16_to_bf16(const unsigned short* __restrict__ in, bf16* __restrict__ out, size_t n)
+{
+    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x)
+    {
+        unsigned short h = in[i];
+        float f;
+        asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h));
+        out[i] = f2bf(f);
+    }
+}
+
+// Uniform values in [-scale, scale) from a hash of (seed, index): random weights made on the GPU for benchmarks.
+extern "C" __global__ void fill_random_bf16(bf16* __restrict__ out, size_t n, unsigned long long seed, float scale)
+{
+    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x)
+    {
+        unsigned long long z = seed + i * 0x9E3779B97F4A7C15ull;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        z ^= z >> 31;
+        const float u = (float)(z >> 40) * (1.0f / 16777216.0f);
+        out[i] = f2bf((2.f * u - 1.f) * scale);
+    }
+}

@@ -2,12 +2,12 @@
 // with writing K and V into the paged cache. One warp per head; the grid's y is the token.
 //
 // qkv:        [T, (hq + 2*hkv) * d] straight from the fused QKV GEMM; q is rotated in place.
-// cos_sin:    [max_pos, d/2] float2 (cos, sin), built on the host with llama3 scaling already applied.
+// cos_sin:    [max_pos, d] fp32 rows of (cos[0..d/2) | sin[0..d/2)), built on the host (llama3 scaling applied).
 // slots:      [T] cache slot (block * block_size + offset); negative = padding, not written.
 // caches:     [blocks, hkv, block_size, d] bf16, K and V separately.
 // q_norm/k_norm: [d] weights or null.
 extern "C" __global__ void rope_qk_norm_cache(bf16* __restrict__ qkv, const int* __restrict__ positions,
-                                              const float2* __restrict__ cos_sin, const int* __restrict__ slots,
+                                              const float* __restrict__ cos_sin, const int* __restrict__ slots,
                                               bf16* __restrict__ k_cache, bf16* __restrict__ v_cache,
                                               const bf16* __restrict__ q_norm, const bf16* __restrict__ k_norm,
                                               int hq, int hkv, int d, int block_size, float eps)
@@ -70,9 +70,36 @@ extern "C" __global__ void rope_qk_norm_cache(bf16* __restrict__ qkv, const int*
         const int i = lane + 32 * j;
         if (i < half)
         {
-            const float2 cs = cos_sin[(size_t)pos * half + i];
-            dst[i] = f2bf(a[j] * cs.x - b[j] * cs.y);
-            dst[i + half] = f2bf(b[j] * cs.x + a[j] * cs.y);
+            const float c = cos_sin[(size_t)pos * d + i], sn = cos_sin[(size_t)pos * d + half + i];
+            dst[i] = f2bf(a[j] * c - b[j] * sn);
+            dst[i + half] = f2bf(b[j] * c + a[j] * sn);
         }
+    }
+}
+
+// In-place RMSNorm of each head-sized slice of columns [first, first + heads * d) of every row, one shared [d]
+// weight (Qwen3's q_norm / k_norm). One warp per (row, head); grid (ceil(heads / 4), rows), block 128.
+extern "C" __global__ void head_rmsnorm(bf16* __restrict__ x, int row_stride, int first, int heads, int d,
+                                        const bf16* __restrict__ weight, float eps)
+{
+    const int lane = threadIdx.x & 31;
+    const int head = blockIdx.x * (blockDim.x / 32) + (threadIdx.x >> 5);
+    if (head >= heads) return;
+    bf16* v = x + (size_t)blockIdx.y * row_stride + first + (size_t)head * d;
+    float a[8];
+    float ss = 0.f;
+#pragma unroll
+    for (int j = 0; j < 8; j++)
+    {
+        const int i = lane + 32 * j;
+        a[j] = i < d ? bf2f(v[i]) : 0.f;
+        ss += a[j] * a[j];
+    }
+    const float inv = rsqrtf(warp_sum(ss) / d + eps);
+#pragma unroll
+    for (int j = 0; j < 8; j++)
+    {
+        const int i = lane + 32 * j;
+        if (i < d) v[i] = f2bf(a[j] * inv * bf2f(weight[i]));
     }
 }

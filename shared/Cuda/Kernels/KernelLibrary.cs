@@ -1,0 +1,244 @@
+using LlmServe.Cuda.Compilation;
+using LlmServe.Cuda.Runtime;
+
+namespace LlmServe.Cuda.Kernels;
+
+/// <summary>
+/// Typed launchers for the kernels in Kernels/*.cu. Arguments are device addresses and sizes; each launcher
+/// picks the grid and the template instance. Nothing here allocates: arguments go through stack addresses.
+/// </summary>
+public sealed unsafe class KernelLibrary : IDisposable
+{
+    /// <summary>Context partition of the split-K decode kernel (PARTITION in decode_attention.cu).</summary>
+    public const int DecodePartition = 512;
+
+    private const uint DecodeThreads = 128;
+    private const int PrefillTile = 64;
+    private const int ArgmaxChunk = 4096;
+
+    private readonly CudaModule _module;
+    private readonly CudaFunction _embedding, _addNorm, _silu, _bias, _gather, _rope, _headNorm;
+    private readonly CudaFunction _reduce, _argmaxPartial, _argmaxFinal, _toBf16, _toF32, _f16ToBf16, _fillRandom;
+    private readonly Dictionary<(int D, int G), CudaFunction> _decode = [];
+    private readonly Dictionary<int, CudaFunction> _prefill = [];
+    private readonly int _sms;
+
+    private KernelLibrary(CudaModule module, int sms)
+    {
+        _module = module;
+        _sms = sms;
+        _embedding = module.GetFunction("embedding_gather");
+        _addNorm = module.GetFunction("fused_add_rmsnorm");
+        _silu = module.GetFunction("silu_and_mul");
+        _bias = module.GetFunction("bias_add");
+        _gather = module.GetFunction("gather_rows");
+        _rope = module.GetFunction("rope_qk_norm_cache");
+        _headNorm = module.GetFunction("head_rmsnorm");
+        _reduce = module.GetFunction("decode_attention_reduce");
+        _argmaxPartial = module.GetFunction("argmax_partial");
+        _argmaxFinal = module.GetFunction("argmax_final");
+        _toBf16 = module.GetFunction("f32_to_bf16");
+        _toF32 = module.GetFunction("bf16_to_f32");
+        _f16ToBf16 = module.GetFunction("f16_to_bf16");
+        _fillRandom = module.GetFunction("fill_random_bf16");
+        foreach (var d in SupportedHeadDims)
+        {
+            foreach (var g in new[] { 1, 2, 4, 8, 16 })
+            {
+                if (d == 256 && g == 16)
+                {
+                    continue;
+                }
+
+                var fn = module.GetFunction($"decode_attention_d{d}_g{g}");
+                fn.SetMaxDynamicSharedMemory(DecodeSharedBytes(d, g));
+                _decode[(d, g)] = fn;
+            }
+
+            var pf = module.GetFunction($"prefill_attention_d{d}");
+            pf.SetMaxDynamicSharedMemory(PrefillSharedBytes(d));
+            _prefill[d] = pf;
+        }
+    }
+
+    /// <summary>Head sizes with attention kernels.</summary>
+    public static IReadOnlyList<int> SupportedHeadDims { get; } = [16, 32, 64, 128, 256];
+
+    /// <summary>Whether the last <see cref="Load"/> came from the disk cache.</summary>
+    public bool FromCache { get; private init; }
+
+    /// <summary>Compiles (or takes from <paramref name="cache"/>) the kernels for the context's GPU and loads them.</summary>
+    public static KernelLibrary Load(CudaContext context, NvrtcCompiler compiler, KernelCache cache)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var builder = new KernelModuleBuilder(compiler, cache);
+        var image = builder.Build(context.Info.Arch);
+        return new KernelLibrary(CudaModule.Load(context, image), context.Info.MultiprocessorCount) { FromCache = builder.LastWasCached };
+    }
+
+    /// <summary>Number of decode partitions for a context of <paramref name="maxContext"/> tokens.</summary>
+    public static int DecodeSplits(int maxContext) => Math.Max(1, (maxContext + DecodePartition - 1) / DecodePartition);
+
+    private static int GroupBucket(int g) => g <= 1 ? 1 : g <= 2 ? 2 : g <= 4 ? 4 : g <= 8 ? 8 : 16;
+
+    private static int DecodeSharedBytes(int d, int gmax) => 4 * ((gmax * d) + (gmax * DecodePartition) + (2 * gmax) + (4 * gmax * d));
+
+    private static int PrefillSharedBytes(int d) => 2 * PrefillTile * (d + 8) * 2;
+
+    /// <summary>Validates a head layout before any launch: clear error instead of a wild kernel.</summary>
+    public static void CheckAttentionShape(int heads, int kvHeads, int headDim)
+    {
+        if (!SupportedHeadDims.Contains(headDim))
+        {
+            throw new NotSupportedException($"head_dim {headDim} has no CUDA attention kernel (supported: {string.Join(", ", SupportedHeadDims)})");
+        }
+
+        if (kvHeads < 1 || heads % kvHeads != 0 || heads / kvHeads > (headDim == 256 ? 8 : 16))
+        {
+            throw new NotSupportedException($"{heads} query heads over {kvHeads} KV heads is not a supported grouping");
+        }
+    }
+
+    public void Embedding(CudaStream s, ulong table, ulong ids, ulong output, int tokens, int hidden, int vocab)
+    {
+        void** a = stackalloc void*[5];
+        a[0] = &table; a[1] = &ids; a[2] = &output; a[3] = &hidden; a[4] = &vocab;
+        _embedding.Launch(s, ((uint)tokens, 1, 1), 256, 0, a);
+    }
+
+    /// <summary>With <paramref name="residual"/> = 0: plain RMSNorm of x. Else residual += x, out = norm(residual).</summary>
+    public void AddRmsNorm(CudaStream s, ulong x, ulong residual, ulong weight, ulong output, int rows, int hidden, float eps)
+    {
+        int add = residual != 0 ? 1 : 0;
+        void** a = stackalloc void*[7];
+        a[0] = &x; a[1] = &residual; a[2] = &weight; a[3] = &output; a[4] = &hidden; a[5] = &eps; a[6] = &add;
+        _addNorm.Launch(s, ((uint)rows, 1, 1), hidden >= 4096 ? 512u : 256u, 0, a);
+    }
+
+    public void SiluAndMul(CudaStream s, ulong gateUp, ulong output, int rows, int width)
+    {
+        void** a = stackalloc void*[4];
+        a[0] = &gateUp; a[1] = &output; a[2] = &width; a[3] = &rows;
+        _silu.Launch(s, (GridFor((long)rows * width / 8), 1, 1), 256, 0, a);
+    }
+
+    public void BiasAdd(CudaStream s, ulong x, ulong bias, int rows, int n)
+    {
+        void** a = stackalloc void*[4];
+        a[0] = &x; a[1] = &bias; a[2] = &n; a[3] = &rows;
+        _bias.Launch(s, (GridFor((long)rows * n), 1, 1), 256, 0, a);
+    }
+
+    public void GatherRows(CudaStream s, ulong input, ulong rowIndices, ulong output, int rows, int hidden)
+    {
+        void** a = stackalloc void*[4];
+        a[0] = &input; a[1] = &rowIndices; a[2] = &output; a[3] = &hidden;
+        _gather.Launch(s, ((uint)rows, 1, 1), 256, 0, a);
+    }
+
+    /// <summary>RoPE on q and k of the fused QKV rows (optionally after q/k head norms), K and V into the cache.</summary>
+    public void RopeAndCache(CudaStream s, ulong qkv, ulong positions, ulong cosSin, ulong slots, ulong kCache, ulong vCache,
+                             ulong qNorm, ulong kNorm, int tokens, int heads, int kvHeads, int headDim, int blockSize, float eps)
+    {
+        void** a = stackalloc void*[15];
+        a[0] = &qkv; a[1] = &positions; a[2] = &cosSin; a[3] = &slots; a[4] = &kCache; a[5] = &vCache; a[6] = &qNorm; a[7] = &kNorm;
+        a[8] = &heads; a[9] = &kvHeads; a[10] = &headDim; a[11] = &blockSize; a[12] = &eps;
+        _rope.Launch(s, ((uint)((heads + (2 * kvHeads) + 3) / 4), (uint)tokens, 1), 128, 0, a);
+    }
+
+    public void HeadRmsNorm(CudaStream s, ulong x, int rowStride, int firstColumn, int heads, int headDim, ulong weight, float eps, int rows)
+    {
+        void** a = stackalloc void*[7];
+        a[0] = &x; a[1] = &rowStride; a[2] = &firstColumn; a[3] = &heads; a[4] = &headDim; a[5] = &weight; a[6] = &eps;
+        _headNorm.Launch(s, ((uint)((heads + 3) / 4), (uint)rows, 1), 128, 0, a);
+    }
+
+    /// <summary>
+    /// Decode attention for <paramref name="seqs"/> single-token queries. With <paramref name="splits"/> &gt; 1 the
+    /// partial buffers (fp32 [seqs·heads·splits·headDim] and [seqs·heads·splits·2]) take the partitions and a reduce
+    /// kernel writes <paramref name="output"/>.
+    /// </summary>
+    public void DecodeAttention(CudaStream s, ulong q, int qStride, ulong output, ulong partialAcc, ulong partialMl,
+                                ulong kCache, ulong vCache, ulong blockTables, int maxBlocks, ulong contextLens,
+                                int seqs, int heads, int kvHeads, int headDim, int blockSize, float scale, int splits)
+    {
+        var g = heads / kvHeads;
+        var fn = _decode[(headDim, GroupBucket(g))];
+        void** a = stackalloc void*[14];
+        a[0] = &q; a[1] = &qStride; a[2] = &output; a[3] = &partialAcc; a[4] = &partialMl; a[5] = &kCache; a[6] = &vCache;
+        a[7] = &blockTables; a[8] = &maxBlocks; a[9] = &contextLens; a[10] = &heads; a[11] = &kvHeads; a[12] = &blockSize; a[13] = &scale;
+        fn.Launch(s, ((uint)seqs, (uint)kvHeads, (uint)splits), DecodeThreads, (uint)DecodeSharedBytes(headDim, GroupBucket(g)), a);
+        if (splits > 1)
+        {
+            void** r = stackalloc void*[7];
+            r[0] = &partialAcc; r[1] = &partialMl; r[2] = &contextLens; r[3] = &output; r[4] = &heads; r[5] = &headDim; r[6] = &splits;
+            _reduce.Launch(s, ((uint)seqs, (uint)heads, 1), (uint)Math.Min(headDim, 256), 0, r);
+        }
+    }
+
+    /// <summary>Prefill / chunked-prefill / mixed attention over the paged cache (any query lengths).</summary>
+    public void PrefillAttention(CudaStream s, ulong q, int qStride, ulong output, ulong kCache, ulong vCache, ulong blockTables,
+                                 int maxBlocks, ulong queryStarts, ulong contextLens, int seqs, int maxQueryLength,
+                                 int heads, int kvHeads, int headDim, int blockSize, float scale)
+    {
+        var fn = _prefill[headDim];
+        void** a = stackalloc void*[13];
+        a[0] = &q; a[1] = &qStride; a[2] = &output; a[3] = &kCache; a[4] = &vCache; a[5] = &blockTables; a[6] = &maxBlocks;
+        a[7] = &queryStarts; a[8] = &contextLens; a[9] = &heads; a[10] = &kvHeads; a[11] = &blockSize; a[12] = &scale;
+        fn.Launch(s, ((uint)((maxQueryLength + PrefillTile - 1) / PrefillTile), (uint)heads, (uint)seqs), 128, (uint)PrefillSharedBytes(headDim), a);
+    }
+
+    /// <summary>Vocabulary chunks of the greedy sampler's first pass.</summary>
+    public static int ArgmaxChunks(int vocab) => (vocab + ArgmaxChunk - 1) / ArgmaxChunk;
+
+    /// <summary>Greedy tokens and their logprobs for fp32 logits [rows × vocab]; scratch holds 3 × rows × chunks words.</summary>
+    public void Argmax(CudaStream s, ulong logits, int rows, int vocab, ulong scratch, ulong tokens, ulong logprobs)
+    {
+        int chunks = ArgmaxChunks(vocab);
+        int chunk = ArgmaxChunk;
+        ulong pmax = scratch, pidx = scratch + ((ulong)rows * (ulong)chunks * 4), psum = scratch + ((ulong)rows * (ulong)chunks * 8);
+        void** a = stackalloc void*[6];
+        a[0] = &logits; a[1] = &vocab; a[2] = &chunk; a[3] = &pmax; a[4] = &pidx; a[5] = &psum;
+        _argmaxPartial.Launch(s, ((uint)rows, (uint)chunks, 1), 256, 0, a);
+        void** b = stackalloc void*[6];
+        b[0] = &pmax; b[1] = &pidx; b[2] = &psum; b[3] = &chunks; b[4] = &tokens; b[5] = &logprobs;
+        _argmaxFinal.Launch(s, ((uint)rows, 1, 1), 32, 0, b);
+    }
+
+    public void F32ToBf16(CudaStream s, ulong input, ulong output, long n)
+    {
+        ulong count = (ulong)n;
+        void** a = stackalloc void*[3];
+        a[0] = &input; a[1] = &output; a[2] = &count;
+        _toBf16.Launch(s, (GridFor(n), 1, 1), 256, 0, a);
+    }
+
+    public void Bf16ToF32(CudaStream s, ulong input, ulong output, long n)
+    {
+        ulong count = (ulong)n;
+        void** a = stackalloc void*[3];
+        a[0] = &input; a[1] = &output; a[2] = &count;
+        _toF32.Launch(s, (GridFor(n), 1, 1), 256, 0, a);
+    }
+
+    public void F16ToBf16(CudaStream s, ulong input, ulong output, long n)
+    {
+        ulong count = (ulong)n;
+        void** a = stackalloc void*[3];
+        a[0] = &input; a[1] = &output; a[2] = &count;
+        _f16ToBf16.Launch(s, (GridFor(n), 1, 1), 256, 0, a);
+    }
+
+    public void FillRandom(CudaStream s, ulong output, long n, ulong seed, float scale)
+    {
+        ulong count = (ulong)n;
+        void** a = stackalloc void*[4];
+        a[0] = &output; a[1] = &count; a[2] = &seed; a[3] = &scale;
+        _fillRandom.Launch(s, (GridFor(n), 1, 1), 256, 0, a);
+    }
+
+    // Grid-stride kernels: enough blocks to fill every SM a few times, no more.
+    private uint GridFor(long items) => (uint)Math.Clamp((items + 255) / 256, 1, _sms * 8L);
+
+    public void Dispose() => _module.Dispose();
+}
