@@ -1,0 +1,193 @@
+using System.Runtime.InteropServices;
+using Google.Protobuf;
+using LlmServe.Contracts;
+using LlmServe.Inference.Backends;
+using LlmServe.Inference.Models;
+using LlmServe.Inference.Sampling;
+using ContractLogprob = LlmServe.Contracts.TokenLogprob;
+using SampledToken = LlmServe.Contracts.SampledToken;
+
+namespace LlmServe.Worker;
+
+/// <summary>
+/// Executes step plans on one pipeline stage, with no knowledge of the bus: keeps each sequence's block
+/// table and sampler, builds the engine's step batch from the plan's deltas, runs the stage's layers and
+/// returns sampled tokens (last stage) or the activations for the next stage.
+/// </summary>
+internal sealed class StageRuntime : IDisposable
+{
+    private readonly LlamaModel _model;
+    private readonly BackendKvCache _cache;
+    private readonly Dictionary<ulong, SequenceState> _sequences = [];
+    private readonly StepBatchBuilder _builder;
+    private readonly int _stageIndex;
+    private float[] _logits = [];
+    private int[] _tokenScratch = new int[256];
+    private float[] _hidden = [];
+    private float[] _residual = [];
+    private readonly List<ulong> _sampledSequences = [];
+
+    public StageRuntime(LlamaModel model, int kvBlocks, int blockSize, int stageIndex)
+    {
+        _model = model;
+        _stageIndex = stageIndex;
+        KvBlocks = kvBlocks;
+        BlockSize = blockSize;
+        _cache = model.AllocateKvCache(kvBlocks, blockSize);
+        int maxBlocksPerSeq = (model.MaxModelLength + blockSize - 1) / blockSize;
+        _builder = new StepBatchBuilder(model.MaxBatchTokens, model.MaxSeqs, maxBlocksPerSeq, blockSize);
+    }
+
+    public LlamaModel Model => _model;
+
+    public int KvBlocks { get; }
+
+    public int BlockSize { get; }
+
+    public int LiveSequences => _sequences.Count;
+
+    /// <summary>Runs one step. <paramref name="stageInput"/> carries the previous stage's activations (not on stage 0).</summary>
+    public StageStepResult Execute(StepPlan plan, HiddenStates? stageInput)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        foreach (ulong released in plan.ReleasedSequenceIds)
+        {
+            _sequences.Remove(released);
+        }
+
+        _builder.Clear();
+        _sampledSequences.Clear();
+        foreach (var scheduled in plan.Sequences)
+        {
+            var state = Admit(scheduled);
+            foreach (int block in scheduled.NewBlockIds)
+            {
+                if ((uint)block >= (uint)KvBlocks)
+                {
+                    throw new InvalidStepBatchException($"sequence {scheduled.SequenceId}: block {block} outside the cache of {KvBlocks} blocks");
+                }
+                state.BlockTable.Add(block);
+            }
+            bool wantLogits = scheduled.Sample && _model.IsLastStage;
+            int count = scheduled.TokenIds.Count;
+            if (_tokenScratch.Length < count)
+            {
+                _tokenScratch = new int[Math.Max(count, _tokenScratch.Length * 2)];
+            }
+            scheduled.TokenIds.CopyTo(_tokenScratch, 0);
+            _builder.AddSequence(_tokenScratch.AsSpan(0, count), scheduled.StartPosition,
+                CollectionsMarshal.AsSpan(state.BlockTable), wantLogits);
+            if (wantLogits)
+            {
+                _sampledSequences.Add(scheduled.SequenceId);
+            }
+        }
+
+        if (plan.Sequences.Count == 0)
+        {
+            return new StageStepResult([], null);
+        }
+
+        var batch = _builder.Build();
+        if (!_model.IsFirstStage)
+        {
+            if (stageInput is null)
+            {
+                throw new InvalidOperationException($"stage {_stageIndex} got step {plan.StepId} without the previous stage's activations");
+            }
+            var hidden = MemoryMarshal.Cast<byte, float>(stageInput.Hidden.Span);
+            var residual = MemoryMarshal.Cast<byte, float>(stageInput.Residual.Span);
+            _model.SetStageInput(hidden, residual, stageInput.Rows);
+        }
+
+        _model.Forward(batch, _cache);
+        return _model.IsLastStage ? new StageStepResult(Sample(plan), null) : new StageStepResult([], ReadActivations(plan.StepId, batch.NumTokens));
+    }
+
+    private SequenceState Admit(ScheduledSequence scheduled)
+    {
+        if (scheduled.IsNew)
+        {
+            SequenceSampler? sampler = null;
+            if (_model.IsLastStage)
+            {
+                var options = SamplingMapper.ToOptions(scheduled.Sampling);
+                sampler = new SequenceSampler(options, _model.EosTokenIds,
+                    scheduled.PromptTokenIds.ToArray(), scheduled.ResumedOutputTokenIds.ToArray());
+            }
+            var fresh = new SequenceState(sampler);
+            _sequences[scheduled.SequenceId] = fresh;
+            return fresh;
+        }
+        if (!_sequences.TryGetValue(scheduled.SequenceId, out var state))
+        {
+            throw new InvalidStepBatchException($"sequence {scheduled.SequenceId} is not known to stage {_stageIndex} (missing is_new step)");
+        }
+        return state;
+    }
+
+    private List<SampledToken> Sample(StepPlan plan)
+    {
+        int vocab = _model.VocabSize;
+        int rows = _sampledSequences.Count;
+        var tokens = new List<SampledToken>(rows);
+        if (rows == 0)
+        {
+            return tokens;
+        }
+        if (_logits.Length < rows * vocab)
+        {
+            _logits = new float[rows * vocab];
+        }
+        _model.ReadLogits(_logits.AsSpan(0, rows * vocab));
+        for (int i = 0; i < rows; i++)
+        {
+            ulong id = _sampledSequences[i];
+            var sampler = _sequences[id].Sampler!;
+            var sampled = sampler.Sample(_logits.AsSpan(i * vocab, vocab));
+            sampler.Accept(sampled.TokenId);
+            var token = new SampledToken { SequenceId = id, TokenId = sampled.TokenId };
+            if (sampler.Options.Logprobs)
+            {
+                var logprob = new ContractLogprob { TokenId = sampled.TokenId, Logprob = sampled.Logprob };
+                foreach (var alt in sampled.TopLogprobs)
+                {
+                    logprob.Top.Add(new TopLogprob { TokenId = alt.TokenId, Logprob = alt.Logprob });
+                }
+                token.Logprob = logprob;
+            }
+            tokens.Add(token);
+        }
+        _ = plan;
+        return tokens;
+    }
+
+    private HiddenStates ReadActivations(ulong stepId, int rows)
+    {
+        int width = _model.HiddenSize;
+        int count = rows * width;
+        if (_hidden.Length < count)
+        {
+            _hidden = new float[count];
+            _residual = new float[count];
+        }
+        _model.ReadStageOutput(_hidden.AsSpan(0, count), _residual.AsSpan(0, count));
+        return new HiddenStates
+        {
+            StepId = stepId,
+            Rows = rows,
+            HiddenSize = width,
+            Hidden = ByteString.CopyFrom(MemoryMarshal.AsBytes(_hidden.AsSpan(0, count))),
+            Residual = ByteString.CopyFrom(MemoryMarshal.AsBytes(_residual.AsSpan(0, count))),
+        };
+    }
+
+    /// <summary>Forgets every sequence (after a scheduler restart or a failed step).</summary>
+    public void Reset() => _sequences.Clear();
+
+    public void Dispose()
+    {
+        _cache.Dispose();
+        _model.Dispose();
+    }
+}

@@ -1,0 +1,246 @@
+using System.Diagnostics;
+using Google.Protobuf;
+using LlmServe.Contracts;
+using LlmServe.Inference.Backends;
+using LlmServe.Inference.Models;
+using LlmServe.Messaging;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace LlmServe.Worker;
+
+/// <summary>
+/// One worker process (one stage of one replica): loads its layers, announces itself and its KV capacity,
+/// executes each step plan in order, and passes results on (activations to the next stage, sampled tokens
+/// to the scheduler).
+/// </summary>
+internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOptions> options, ILogger<WorkerService> logger) : BackgroundService
+{
+    private readonly WorkerOptions _options = options.Value;
+    private readonly StageInputInbox _inbox = new();
+    private readonly string _workerId = string.IsNullOrWhiteSpace(options.Value.WorkerId)
+        ? $"{Environment.MachineName}-{Environment.ProcessId}-{options.Value.StageIndex}"
+        : options.Value.WorkerId!;
+    private StageRuntime? _runtime;
+    private ulong _lastStepId;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _runtime = await Task.Run(LoadStage, stoppingToken);
+        string model = _options.Model;
+        string replica = _options.ReplicaId;
+        await using var steps = await bus.SubscribeAsync(Subjects.Step(model, replica), cancellationToken: stoppingToken);
+        await using var rollCalls = await bus.SubscribeAsync(Subjects.RollCall(model, replica), cancellationToken: stoppingToken);
+        IBusSubscription? hidden = _options.StageIndex > 0
+            ? await bus.SubscribeAsync(Subjects.Hidden(model, replica, _options.StageIndex), cancellationToken: stoppingToken)
+            : null;
+        await using var hiddenLifetime = hidden;
+        await bus.FlushAsync(stoppingToken);
+        await AnnounceAsync(stoppingToken);
+
+        var tasks = new List<Task>
+        {
+            RunStepsAsync(steps, stoppingToken),
+            HeartbeatAsync(stoppingToken),
+            AnswerRollCallsAsync(rollCalls, stoppingToken),
+        };
+        if (hidden is not null)
+        {
+            tasks.Add(ReceiveActivationsAsync(hidden, stoppingToken));
+        }
+        try
+        {
+            await Task.WhenAll(tasks);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            var goodbye = new WorkerMessage { Goodbye = new WorkerGoodbye { WorkerId = _workerId } };
+            try
+            {
+                await bus.PublishAsync(Subjects.Workers(model, replica), goodbye.ToByteArray());
+                await bus.FlushAsync(new CancellationTokenSource(TimeSpan.FromSeconds(2)).Token);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                LogGoodbyeFailed(logger, e.Message);
+            }
+        }
+    }
+
+    private StageRuntime LoadStage()
+    {
+        var clock = Stopwatch.StartNew();
+        var config = ModelConfigReader.ReadModelConfig(_options.ModelDirectory);
+        var partition = LayerPartition.For(config.NumLayers, _options.StageIndex, _options.StageCount, _options.LayerSplit);
+        var device = _options.Device == "auto" ? (BackendRegistry.Devices.Contains("cuda", StringComparer.OrdinalIgnoreCase) ? "cuda" : "cpu") : _options.Device;
+        var backend = BackendRegistry.Create(device, new BackendOptions { DeviceIndex = _options.DeviceIndex, Threads = _options.Threads });
+        var model = LlamaModel.Load(_options.ModelDirectory, backend, new ModelLoadOptions
+        {
+            FirstLayer = partition.FirstLayer,
+            LayerCount = partition.LayerCount,
+            MaxBatchTokens = _options.MaxBatchTokens,
+            MaxSeqs = _options.MaxSeqs,
+            MaxModelLength = _options.MaxModelLen > 0 ? _options.MaxModelLen : null,
+        });
+        int blocks = _options.KvCacheBlocks;
+        if (blocks == 0)
+        {
+            long bytesPerBlock = model.KvCacheSpec(1, _options.BlockSize).Bytes(sizeof(float));
+            blocks = (int)Math.Max(1, _options.KvCacheMemoryMiB * 1024L * 1024L / bytesPerBlock);
+        }
+        var runtime = new StageRuntime(model, blocks, _options.BlockSize, _options.StageIndex);
+        LogLoaded(logger, _options.Model, _options.StageIndex, _options.StageCount, partition.FirstLayer,
+            partition.FirstLayer + partition.LayerCount - 1, backend.Name, blocks, blocks * _options.BlockSize, clock.Elapsed.TotalSeconds);
+        return runtime;
+    }
+
+    private async Task AnnounceAsync(CancellationToken cancellationToken)
+    {
+        var runtime = _runtime!;
+        var hello = new WorkerHello
+        {
+            WorkerId = _workerId,
+            StageIndex = _options.StageIndex,
+            StageCount = _options.StageCount,
+            FirstLayer = runtime.Model.FirstLayer,
+            LayerCount = runtime.Model.LayerCount,
+            TpRank = 0,
+            TpSize = 1,
+            KvBlocks = runtime.KvBlocks,
+            BlockSize = runtime.BlockSize,
+            MaxModelLen = runtime.Model.MaxModelLength,
+            Device = runtime.Model.Backend.Name,
+            VocabSize = runtime.Model.VocabSize,
+        };
+        hello.EosTokenIds.Add(runtime.Model.EosTokenIds);
+        await bus.PublishAsync(Subjects.Workers(_options.Model, _options.ReplicaId), new WorkerMessage { Hello = hello }.ToByteArray(),
+            cancellationToken: cancellationToken);
+    }
+
+    private async Task RunStepsAsync(IBusSubscription steps, CancellationToken cancellationToken)
+    {
+        var runtime = _runtime!;
+        string resultSubject = Subjects.Result(_options.Model, _options.ReplicaId);
+        string? nextStageSubject = runtime.Model.IsLastStage ? null : Subjects.Hidden(_options.Model, _options.ReplicaId, _options.StageIndex + 1);
+        await foreach (var message in steps.ReadAllAsync(cancellationToken))
+        {
+            StepPlan plan;
+            try
+            {
+                plan = StepPlan.Parser.ParseFrom(message.Payload.Span);
+            }
+            catch (InvalidProtocolBufferException e)
+            {
+                LogUndecodable(logger, message.Subject, e.Message);
+                continue;
+            }
+
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                HiddenStates? input = null;
+                if (!runtime.Model.IsFirstStage && plan.Sequences.Count > 0)
+                {
+                    input = await _inbox.TakeAsync(plan.StepId, _options.StageInputTimeout, cancellationToken);
+                }
+                var outcome = runtime.Execute(plan, input);
+                _lastStepId = plan.StepId;
+                if (outcome.Hidden is not null && nextStageSubject is not null)
+                {
+                    await bus.PublishAsync(nextStageSubject, outcome.Hidden.ToByteArray(), cancellationToken: cancellationToken);
+                }
+                else if (runtime.Model.IsLastStage)
+                {
+                    var result = new StepResult { StepId = plan.StepId, WorkerId = _workerId, ExecuteMicros = (long)clock.Elapsed.TotalMicroseconds };
+                    result.Tokens.Add(outcome.Tokens);
+                    await bus.PublishAsync(resultSubject, result.ToByteArray(), cancellationToken: cancellationToken);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                LogStepFailed(logger, e, plan.StepId);
+                // The scheduler fails the step's requests; this stage forgets them all so nothing stale survives.
+                runtime.Reset();
+                var failure = new StepResult
+                {
+                    StepId = plan.StepId,
+                    WorkerId = _workerId,
+                    Error = new Error { Code = ErrorCode.WorkerFailed, Message = $"stage {_options.StageIndex} failed step {plan.StepId}: {e.Message}", Retryable = true },
+                };
+                await bus.PublishAsync(resultSubject, failure.ToByteArray(), cancellationToken: cancellationToken);
+            }
+        }
+    }
+
+    private async Task ReceiveActivationsAsync(IBusSubscription hidden, CancellationToken cancellationToken)
+    {
+        await foreach (var message in hidden.ReadAllAsync(cancellationToken))
+        {
+            try
+            {
+                _inbox.Post(HiddenStates.Parser.ParseFrom(message.Payload.Span));
+            }
+            catch (InvalidProtocolBufferException e)
+            {
+                LogUndecodable(logger, message.Subject, e.Message);
+            }
+        }
+    }
+
+    private async Task HeartbeatAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_options.HeartbeatInterval);
+        string subject = Subjects.Workers(_options.Model, _options.ReplicaId);
+        while (await timer.WaitForNextTickAsync(cancellationToken))
+        {
+            var beat = new WorkerMessage
+            {
+                Heartbeat = new WorkerHeartbeat { WorkerId = _workerId, LastStepId = _lastStepId, UnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() },
+            };
+            try
+            {
+                await bus.PublishAsync(subject, beat.ToByteArray(), cancellationToken: cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A bus outage must not end the worker; the next beat tries again.
+                LogHeartbeatFailed(logger, e.Message);
+            }
+        }
+    }
+
+    private async Task AnswerRollCallsAsync(IBusSubscription rollCalls, CancellationToken cancellationToken)
+    {
+        await foreach (var _ in rollCalls.ReadAllAsync(cancellationToken))
+        {
+            // A (re)started scheduler knows no sequences: forget ours and announce capacity again.
+            _runtime!.Reset();
+            await AnnounceAsync(cancellationToken);
+        }
+    }
+
+    public override void Dispose()
+    {
+        _runtime?.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Worker for {Model}: stage {Stage}/{Stages}, layers {First}-{Last} on {Device}; KV cache: {Blocks} blocks = {Tokens} tokens; loaded in {Seconds:0.0} s")]
+    private static partial void LogLoaded(ILogger logger, string model, int stage, int stages, int first, int last, string device, int blocks, int tokens, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped an undecodable message on {Subject}: {Reason}")]
+    private static partial void LogUndecodable(ILogger logger, string subject, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Step {StepId} failed")]
+    private static partial void LogStepFailed(ILogger logger, Exception exception, ulong stepId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Heartbeat not sent: {Reason}")]
+    private static partial void LogHeartbeatFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Goodbye not sent: {Reason}")]
+    private static partial void LogGoodbyeFailed(ILogger logger, string reason);
+}
