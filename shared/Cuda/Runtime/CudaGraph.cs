@@ -30,6 +30,23 @@ public sealed unsafe class CudaGraph : SafeHandleZeroOrMinusOneIsInvalid
         }
     }
 
+    /// <summary>Ends a capture begun on <paramref name="stream"/> elsewhere and instantiates what it recorded.</summary>
+    internal static CudaGraph FromCapture(CudaStream stream)
+    {
+        nint graph;
+        CuDriver.Check(CuDriver.cuStreamEndCapture(stream.Handle, &graph));
+        try
+        {
+            nint exec;
+            CuDriver.Check(CuDriver.cuGraphInstantiateWithFlags(&exec, graph, 0));
+            return new CudaGraph(exec);
+        }
+        finally
+        {
+            _ = CuDriver.cuGraphDestroy(graph);
+        }
+    }
+
     /// <summary>Re-captures and updates this executable graph in place when the topology is unchanged; false if it must be rebuilt.</summary>
     public bool TryUpdate(CudaStream stream, Action record)
     {

@@ -1,0 +1,23 @@
+using LlmServe.Cuda.Native;
+
+namespace LlmServe.Cuda.Backend;
+
+/// <summary>Settings of the CUDA backend; defaults fit a single-GPU server.</summary>
+public sealed record CudaBackendOptions
+{
+    public int DeviceIndex { get; init; }
+
+    public CudaLibraryOptions Libraries { get; init; } = CudaLibraryOptions.FromProcessEnvironment();
+
+    /// <summary>Where compiled kernels are cached; null = $LLMSERVE_CACHE/cuda-kernels.</summary>
+    public string? KernelCacheDirectory { get; init; }
+
+    /// <summary>Replay decode steps from CUDA graphs captured per batch-size bucket (LLMSERVE_CUDA_GRAPHS=0 turns it off).</summary>
+    public bool UseGraphs { get; init; } = Environment.GetEnvironmentVariable("LLMSERVE_CUDA_GRAPHS") != "0";
+
+    /// <summary>Decode batch sizes that get a graph; a batch pads up to the next one.</summary>
+    public IReadOnlyList<int> GraphBuckets { get; init; } = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+
+    /// <summary>Pinned staging used while uploading weights (two halves, double-buffered).</summary>
+    public long StagingBytes { get; init; } = 64L << 20;
+}
