@@ -37,7 +37,9 @@ internal static class TypedInput
         var extra = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (JsonProperty p in m.EnumerateObject())
         {
-            if (p.Name is not ("role" or "content" or "name" or "tool_calls" or "tool_call_id" or "reasoning_content"))
+            // Content that is neither text nor parts (e.g. a tool result object) travels as an extra key.
+            bool odd = p.Name == "content" && p.Value.ValueKind is not (JsonValueKind.String or JsonValueKind.Array or JsonValueKind.Null);
+            if (odd || p.Name is not ("role" or "content" or "name" or "tool_calls" or "tool_call_id" or "reasoning_content"))
             {
                 extra[p.Name] = p.Value.Clone();
             }

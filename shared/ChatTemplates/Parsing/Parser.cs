@@ -15,8 +15,13 @@ internal sealed class Parser
 
     private readonly List<Token> _tokens;
     private readonly Stack<string> _openBlocks = new();
+    private readonly List<TemplateException> _unknownNames = [];
     private int _index;
     private int _loopDepth;
+
+    // Jinja2 reports unknown filters/tests when compiling, except inside an if statement or an inline
+    // if-expression ("soft" frames), where the error waits until the expression runs.
+    private bool _soft;
 
     private Parser(List<Token> tokens)
     {
@@ -30,7 +35,13 @@ internal sealed class Parser
     public static IReadOnlyList<Stmt> ParseTemplate(string source)
     {
         var parser = new Parser(Lexer.Tokenize(source));
-        return parser.Subparse(null);
+        List<Stmt> body = parser.Subparse(null);
+        if (parser._unknownNames.Count > 0)
+        {
+            throw parser._unknownNames[0];
+        }
+
+        return body;
     }
 
     private Token Next()
@@ -202,6 +213,33 @@ internal sealed class Parser
         return body;
     }
 
+    private List<Stmt> ParseHardBody(string[] endTokens)
+    {
+        bool savedSoft = _soft;
+        _soft = false;
+        try
+        {
+            return ParseStatements(endTokens, dropNeedle: true);
+        }
+        finally
+        {
+            _soft = savedSoft;
+        }
+    }
+
+    private void CheckName(bool isFilter, string name, Token at)
+    {
+        if (isFilter ? Runtime.Filters.Exists(name) : Runtime.Tests.Exists(name))
+        {
+            return;
+        }
+
+        if (!_soft)
+        {
+            _unknownNames.Add(Fail($"No {(isFilter ? "filter" : "test")} named '{name}'.", at));
+        }
+    }
+
     private ForStmt ParseFor()
     {
         Token start = Expect(TokenKind.Name, "for");
@@ -216,6 +254,8 @@ internal sealed class Parser
 
         bool recursive = SkipName("recursive");
         _loopDepth++;
+        bool savedSoft = _soft;
+        _soft = false;
         List<Stmt> body;
         try
         {
@@ -224,6 +264,7 @@ internal sealed class Parser
         finally
         {
             _loopDepth--;
+            _soft = savedSoft;
         }
 
         List<Stmt>? otherwise = null;
@@ -240,6 +281,22 @@ internal sealed class Parser
         Token start = Expect(TokenKind.Name, "if");
         var branches = new List<IfBranch>();
         List<Stmt>? otherwise = null;
+        bool savedSoft = _soft;
+        _soft = true;
+        try
+        {
+            ParseIfBranches(branches, ref otherwise);
+        }
+        finally
+        {
+            _soft = savedSoft;
+        }
+
+        return new IfStmt(branches, otherwise, start.Line, start.Column);
+    }
+
+    private void ParseIfBranches(List<IfBranch> branches, ref List<Stmt>? otherwise)
+    {
         while (true)
         {
             Expr test = ParseTuple(withCondExpr: false);
@@ -258,8 +315,6 @@ internal sealed class Parser
 
             break;
         }
-
-        return new IfStmt(branches, otherwise, start.Line, start.Column);
     }
 
     private Stmt ParseSet()
@@ -272,7 +327,7 @@ internal sealed class Parser
         }
 
         FilterExpr? filter = Current.IsOperator("|") ? (FilterExpr)ParseFilter(null, startInline: false) : null;
-        List<Stmt> body = ParseStatements(["endset"], dropNeedle: true);
+        List<Stmt> body = ParseHardBody(["endset"]);
         return new SetBlockStmt(target, filter, body, start.Line, start.Column);
     }
 
@@ -285,7 +340,7 @@ internal sealed class Parser
         _loopDepth = 0;
         try
         {
-            List<Stmt> body = ParseStatements(["endmacro"], dropNeedle: true);
+            List<Stmt> body = ParseHardBody(["endmacro"]);
             return new MacroStmt(name, parameters, body, start.Line, start.Column);
         }
         finally
@@ -335,7 +390,7 @@ internal sealed class Parser
             throw Fail("expected call", start);
         }
 
-        List<Stmt> body = ParseStatements(["endcall"], dropNeedle: true);
+        List<Stmt> body = ParseHardBody(["endcall"]);
         return new CallBlockStmt(callExpr, callerParams, body, start.Line, start.Column);
     }
 
@@ -343,7 +398,7 @@ internal sealed class Parser
     {
         Token start = Expect(TokenKind.Name, "filter");
         var filter = (FilterExpr)ParseFilter(null, startInline: true);
-        List<Stmt> body = ParseStatements(["endfilter"], dropNeedle: true);
+        List<Stmt> body = ParseHardBody(["endfilter"]);
         return new FilterBlockStmt(filter, body, start.Line, start.Column);
     }
 
@@ -363,7 +418,7 @@ internal sealed class Parser
             assignments.Add(new(target, ParseExpression(withCondExpr: true)));
         }
 
-        List<Stmt> body = ParseStatements(["endwith"], dropNeedle: true);
+        List<Stmt> body = ParseHardBody(["endwith"]);
         return new WithStmt(assignments, body, start.Line, start.Column);
     }
 
@@ -482,12 +537,29 @@ internal sealed class Parser
     private Expr ParseCondExpr()
     {
         Token start = Current;
+        int unknownMark = _unknownNames.Count;
         Expr expr = ParseOr();
-        while (SkipName("if"))
+        if (!Current.IsName("if"))
         {
-            Expr test = ParseOr();
-            Expr? otherwise = SkipName("else") ? ParseCondExpr() : null;
-            expr = new CondExpr(test, expr, otherwise, start.Line, start.Column);
+            return expr;
+        }
+
+        // The whole inline if-expression is soft, including the part parsed before "if" was seen.
+        _unknownNames.RemoveRange(unknownMark, _unknownNames.Count - unknownMark);
+        bool savedSoft = _soft;
+        _soft = true;
+        try
+        {
+            while (SkipName("if"))
+            {
+                Expr test = ParseOr();
+                Expr? otherwise = SkipName("else") ? ParseCondExpr() : null;
+                expr = new CondExpr(test, expr, otherwise, start.Line, start.Column);
+            }
+        }
+        finally
+        {
+            _soft = savedSoft;
         }
 
         return expr;
@@ -904,6 +976,7 @@ internal sealed class Parser
 
             Token nameToken = Expect(TokenKind.Name);
             string name = ParseDottedName(nameToken.Text);
+            CheckName(isFilter: true, name, nameToken);
             CallArgs args = Current.IsOperator("(") ? ParseCallArgs() : CallArgs.Empty;
             node = new FilterExpr(node, name, args, nameToken.Line, nameToken.Column);
             startInline = false;
@@ -928,6 +1001,7 @@ internal sealed class Parser
         bool negated = SkipName("not");
         Token nameToken = Expect(TokenKind.Name);
         string name = ParseDottedName(nameToken.Text);
+        CheckName(isFilter: false, name, nameToken);
         CallArgs args = CallArgs.Empty;
         Token t = Current;
         if (t.IsOperator("("))

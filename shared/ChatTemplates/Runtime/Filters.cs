@@ -14,7 +14,7 @@ internal static partial class Filters
     {
         ["abs"] = (_, v, _) => v switch
         {
-            long l => Math.Abs(l),
+            long l => (object)Math.Abs(l),
             double d => Math.Abs(d),
             bool b => b ? 1L : 0L,
             _ => throw PyOps.TypeError($"bad operand type for abs(): '{PyFormat.TypeName(v)}'"),
@@ -77,7 +77,7 @@ internal static partial class Filters
     {
         if (!Table.TryGetValue(name, out Filter? filter))
         {
-            throw new TemplateException($"No filter named '{name}'.", TemplateErrorKind.Runtime, 0, 0);
+            throw new TemplateException($"No filter named '{name}' found.", TemplateErrorKind.Runtime, 0, 0);
         }
 
         return filter(interp, value, args);

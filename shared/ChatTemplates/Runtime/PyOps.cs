@@ -267,7 +267,7 @@ internal static class PyOps
 
     public static object? Negate(object? v) => v switch
     {
-        long l => checked(-l),
+        long l => (object)checked(-l),
         bool b => b ? -1L : 0L,
         double d => -d,
         Undefined u => throw u.Fail(),
@@ -277,7 +277,7 @@ internal static class PyOps
     public static object? Plus(object? v) => v switch
     {
         long or double => v,
-        bool b => b ? 1L : 0L,
+        bool b => (object)(b ? 1L : 0L),
         Undefined u => throw u.Fail(),
         _ => throw TypeError($"bad operand type for unary +: '{PyFormat.TypeName(v)}'"),
     };

@@ -50,11 +50,13 @@ internal static class Tests
         ["upper"] = (_, v, _) => PyFormat.Str(v) is var s && s.Any(char.IsLetter) && !s.Any(char.IsLower),
     };
 
+    public static bool Exists(string name) => Table.ContainsKey(name);
+
     public static bool Apply(Interpreter interp, string name, object? value, Arguments args)
     {
         if (!Table.TryGetValue(name, out Test? test))
         {
-            throw new TemplateException($"No test named '{name}'.", TemplateErrorKind.Runtime, 0, 0);
+            throw new TemplateException($"No test named '{name}' found.", TemplateErrorKind.Runtime, 0, 0);
         }
 
         return test(interp, value, args);

@@ -55,7 +55,7 @@ internal sealed class Macro(string name, IReadOnlyList<MacroParam> parameters, I
             }
         }
 
-        scope.Set("varargs", extra);
+        scope.Set("varargs", new TupleValue([.. extra]));
         scope.Set("kwargs", kwargs);
         var output = new StringBuilder();
         interpreter.ExecuteBody(body, scope, output);
