@@ -1,6 +1,10 @@
+using LlmServe.Cuda.Backend;
 using LlmServe.Cuda.Compilation;
 using LlmServe.Cuda.Native;
+using LlmServe.CudaCheck;
 
+// Usage (on the GPU machine):  LlmServe.CudaCheck [kernels] [backend FIXTURES_DIR] [bench]   (default: all three)
+//                              LlmServe.CudaCheck compile [sm_90]   (NVRTC only; needs no GPU)
 var libs = CudaLibraryOptions.FromProcessEnvironment();
 if (args.Length > 0 && args[0] == "compile")
 {
@@ -11,4 +15,50 @@ if (args.Length > 0 && args[0] == "compile")
     Console.WriteLine($"nvrtc {compiler.Version}: {image.Length} bytes of CUBIN for {arch} in {sw.ElapsedMilliseconds} ms");
     return 0;
 }
-return 1;
+
+var report = new Report();
+var outDir = Environment.GetEnvironmentVariable("OUT");
+var startup = System.Diagnostics.Stopwatch.StartNew();
+if (!CudaBackend.TryCreate(new CudaBackendOptions { Libraries = libs }, out var backend, out var error))
+{
+    Console.WriteLine($"CUDA backend unavailable: {error}");
+    return 2;
+}
+
+using (backend)
+{
+    var dev = backend!.Device;
+    report.Line($"device: {dev.Name} ({dev.Arch}, {dev.MultiprocessorCount} SMs, {dev.TotalMemoryBytes / (1 << 20)} MiB, L2 {dev.L2CacheBytes >> 20} MiB), driver API {dev.DriverApiVersion}");
+    report.Line($"backend up in {startup.ElapsedMilliseconds} ms (kernels {(backend.KernelsFromCache ? "from disk cache" : "compiled by NVRTC")})");
+    var gpu = new Gpu(backend);
+    bool all = args.Length == 0;
+    try
+    {
+        if (all || args.Contains("kernels"))
+        {
+            new KernelChecks(gpu, report).RunAll();
+        }
+
+        int b = Array.IndexOf(args, "backend");
+        if (all || b >= 0)
+        {
+            var fixtures = b >= 0 && b + 1 < args.Length ? args[b + 1] : "tests/fixtures/models";
+            new BackendChecks(backend, report).Run(fixtures);
+        }
+
+        if (all || args.Contains("bench"))
+        {
+            new Benchmarks(backend, gpu, report).Run();
+        }
+    }
+    catch (Exception e)
+    {
+        report.Check("run", false, e.ToString());
+    }
+
+    report.Line("");
+    report.Line(report.Summary());
+    report.Save(outDir);
+}
+
+return report.Failures == 0 ? 0 : 1;

@@ -1,0 +1,216 @@
+using System.Diagnostics;
+using System.Globalization;
+using LlmServe.Cuda.Backend;
+using LlmServe.Cuda.Blas;
+using LlmServe.Cuda.Runtime;
+using LlmServe.Inference.Backends;
+
+namespace LlmServe.CudaCheck;
+
+/// <summary>
+/// Ceilings first (device-to-device copy bandwidth, bf16 GEMM rate), then the 8B-shaped model: single-stream
+/// decode vs the weight-read floor, prefill 1×2048 vs the GEMM floor, decode at batch 64 and 256 with 512-token
+/// contexts, and a per-kernel table (time, bytes or FLOPs, % of floor).
+/// </summary>
+internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
+{
+    private double _bandwidth; // bytes/s, read + written
+    private double _gemmRate;  // FLOP/s
+
+    public void Run()
+    {
+        Ceilings();
+        Model();
+    }
+
+    private double TimeMs(Action<int> work, int reps)
+    {
+        using var start = CudaEvent.Create(gpu.Context);
+        using var end = CudaEvent.Create(gpu.Context);
+        work(0);
+        gpu.Stream.Synchronize();
+        start.Record(gpu.Stream);
+        for (int i = 0; i < reps; i++)
+        {
+            work(i);
+        }
+
+        end.Record(gpu.Stream);
+        end.Synchronize();
+        return CudaEvent.ElapsedMilliseconds(start, end) / reps;
+    }
+
+    private void Ceilings()
+    {
+        const long bytes = 2L << 30;
+        var a = gpu.Alloc(bytes);
+        var b = gpu.Alloc(bytes);
+        gpu.Kernels.FillRandom(gpu.Stream, a.Pointer, bytes / 2, 7, 1f);
+        double ms = TimeMs(_ => gpu.Stream.CopyDeviceToDevice(a.Pointer, b.Pointer, bytes), 10);
+        _bandwidth = 2.0 * bytes / (ms / 1e3);
+        report.Timing($"copy bandwidth (device-to-device 2 GiB, read+write): {_bandwidth / 1e12:F2} TB/s");
+        gpu.FreeAll();
+
+        const int n = 8192;
+        var x = gpu.Alloc(2L * n * n);
+        var w = gpu.Alloc(2L * n * n);
+        var y = gpu.Alloc(2L * n * n);
+        gpu.Kernels.FillRandom(gpu.Stream, x.Pointer, (long)n * n, 3, 1f);
+        gpu.Kernels.FillRandom(gpu.Stream, w.Pointer, (long)n * n, 5, 1f);
+        var shape = new GemmShape(n, n, n, false, false);
+        ms = TimeMs(_ => gpu.Gemm.Run(gpu.Stream, shape, x.Pointer, w.Pointer, 0, y.Pointer), 10);
+        _gemmRate = 2.0 * n * n * n / (ms / 1e3);
+        report.Timing($"bf16 GEMM 8192^3 (cuBLASLt, random data): {_gemmRate / 1e12:F0} TFLOP/s");
+        gpu.FreeAll();
+    }
+
+    private static StepBatch Decode(StepBatchBuilder builder, int batch, int context, int blocksPerSeq, bool logits, int token = 1)
+    {
+        builder.Clear();
+        Span<int> table = stackalloc int[blocksPerSeq];
+        for (int s = 0; s < batch; s++)
+        {
+            for (int i = 0; i < blocksPerSeq; i++)
+            {
+                table[i] = (s * blocksPerSeq) + i;
+            }
+
+            builder.AddSequence([token + s], context - 1, table, logits);
+        }
+
+        return builder.Build();
+    }
+
+    private void Model()
+    {
+        const int maxTokens = 2048, maxSeqs = 256, ctx = 512, maxLen = 4096;
+        using var model = new BenchModel(backend, gpu, maxTokens, maxSeqs, maxLen);
+        const int blocksPerSeq = (ctx + 16 + 15) / 16;
+        var (free, total) = gpu.Context.MemoryInfo();
+        long perBlock = KvCachePlanner.BytesPerBlock(BenchModel.Layers, 16, BenchModel.KvHeads, BenchModel.HeadDim);
+        int planned = KvCachePlanner.Blocks(total, free, 0.9, perBlock);
+        int blocks = Math.Min(planned, Math.Max(maxSeqs * blocksPerSeq, 2048 / 16 + 1));
+        var spec = model.CacheSpec(blocks);
+        report.Line($"weights: {model.WeightBytes / 1e9:F2} GB read per decode step; memory free {free / 1e9:F1} of {total / 1e9:F1} GB");
+        report.Line($"planned at gpu-memory-utilization 0.9: {KvCachePlanner.Describe(model.CacheSpec(planned), 131072)}; allocating {blocks} blocks");
+        using var cache = (CudaKvCache)backend.AllocateKvCache(spec);
+        gpu.Kernels.FillRandom(gpu.Stream, cache.Buffer.Pointer, cache.Buffer.Bytes / 2, 11, 1f);
+        var builder = new StepBatchBuilder(maxTokens, maxSeqs, blocksPerSeq, 16);
+        var tokens = new int[maxSeqs];
+        var lps = new float[maxSeqs];
+
+        // Single-stream and batched decode through graphs.
+        foreach (var batch in new[] { 1, 64, 256 })
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                model.Forward(Decode(builder, batch, ctx, blocksPerSeq, true), cache);
+                backend.ArgmaxLogits(model.Logits, batch, tokens, lps);
+            }
+
+            int steps = batch == 1 ? 100 : 20;
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < steps; i++)
+            {
+                model.Forward(Decode(builder, batch, ctx, blocksPerSeq, true, tokens[0]), cache);
+                backend.ArgmaxLogits(model.Logits, batch, tokens, lps);
+            }
+
+            double stepMs = sw.Elapsed.TotalMilliseconds / steps;
+            long kvBytes = (long)batch * ctx * BenchModel.Layers * BenchModel.KvHeads * BenchModel.HeadDim * 2 * 2;
+            double floorMs = (model.WeightBytes + kvBytes) / _bandwidth * 1e3;
+            report.Timing(string.Create(CultureInfo.InvariantCulture,
+                $"decode batch {batch} ctx {ctx}: {stepMs:F2} ms/step = {batch * 1000 / stepMs:F0} tok/s; floor {floorMs:F2} ms ({(model.WeightBytes + kvBytes) / 1e9:F1} GB) -> {floorMs / stepMs * 100:F0}% of floor (graphs: {backend.CapturedGraphs})"));
+        }
+
+        // Prefill 1 x 2048.
+        builder.Clear();
+        var prompt = Enumerable.Range(0, 2048).Select(i => (i * 31) % BenchModel.Vocab).ToArray();
+        var ptable = Enumerable.Range(0, 2048 / 16).ToArray();
+        builder.AddSequence(prompt, 0, ptable, true);
+        var prefill = builder.Build();
+        model.Forward(prefill, cache);
+        backend.ArgmaxLogits(model.Logits, 1, tokens, lps);
+        var psw = Stopwatch.StartNew();
+        const int preps = 5;
+        for (int i = 0; i < preps; i++)
+        {
+            builder.Clear();
+            builder.AddSequence(prompt, 0, ptable, true);
+            model.Forward(builder.Build(), cache);
+            backend.ArgmaxLogits(model.Logits, 1, tokens, lps);
+        }
+
+        double prefillMs = psw.Elapsed.TotalMilliseconds / preps;
+        double prefillFloor = 2.0 * model.MatmulParams * 2048 / _gemmRate * 1e3;
+        report.Timing(string.Create(CultureInfo.InvariantCulture,
+            $"prefill 1x2048: {prefillMs:F1} ms = {2048 * 1000 / prefillMs:F0} tok/s; floor {prefillFloor:F1} ms (2*{model.MatmulParams / 1e9:F2}e9*2048 FLOP at measured GEMM rate) -> {prefillFloor / prefillMs * 100:F0}% of floor"));
+
+        Kernels(model, cache, builder, blocksPerSeq);
+    }
+
+    private void Row(string name, double us, double bytes, double flops)
+    {
+        double floorUs = Math.Max(bytes / _bandwidth, flops / _gemmRate) * 1e6;
+        string what = flops > 0 && flops / _gemmRate > bytes / _bandwidth ? $"{flops / 1e9:F1} GFLOP" : $"{bytes / 1e6:F2} MB";
+        report.Timing(string.Create(CultureInfo.InvariantCulture, $"| {name} | {us:F1} us | {what} | floor {floorUs:F1} us | {floorUs / us * 100:F0}% |"));
+    }
+
+    private void Kernels(BenchModel m, CudaKvCache cache, StepBatchBuilder builder, int blocksPerSeq)
+    {
+        report.Line("per-kernel (one layer's call; GEMM weights rotate over the 32 layers' worth of memory where it matters):");
+        var s = m.Shape;
+        float scale = 1f / MathF.Sqrt(BenchModel.HeadDim);
+        int h = BenchModel.Hidden;
+        foreach (var rows in new[] { 1, 64, 256 })
+        {
+            // Logit rows off → eager mode, so each op launches when called.
+            backend.PrepareStep(Decode(builder, rows, 512, blocksPerSeq, false), cache);
+            Gemms(m, rows, $"decode M={rows}");
+            Row($"decode M={rows} add+rmsnorm", TimeMs(_ => backend.AddRmsNorm(m.HiddenBuf, m.ResidualBuf, m.Layer0Norm, 1e-5f, m.NormedBuf, rows), 50) * 1e3, 4.0 * rows * h * 2, 0);
+            Row($"decode M={rows} rope+kv write", TimeMs(_ => backend.RopeAndWriteKv(m.QkvBuf, s, m.CosSin, cache, 0), 50) * 1e3, 2.0 * rows * s.QkvWidth * 2, 0);
+            long kv = (long)rows * 512 * BenchModel.KvHeads * BenchModel.HeadDim * 2 * 2;
+            Row($"decode M={rows} paged attention ctx 512", TimeMs(i => backend.Attention(m.QkvBuf, s, cache, i % BenchModel.Layers, scale, m.AttnBuf), 50) * 1e3, kv, 0);
+            Row($"decode M={rows} silu_and_mul", TimeMs(_ => backend.SiluAndMul(m.GateUpBuf, m.ActBuf, BenchModel.Inter, rows), 50) * 1e3, 3.0 * rows * BenchModel.Inter * 2, 0);
+        }
+
+        // Long context decode: split-K.
+        builder.Clear();
+        var longTable = Enumerable.Range(0, 8192 / 16).ToArray();
+        builder.AddSequence([1], 8191, longTable, false);
+        backend.PrepareStep(builder.Build(), cache);
+        Row("decode M=1 paged attention ctx 8192 (16 splits)", TimeMs(i => backend.Attention(m.QkvBuf, s, cache, i % BenchModel.Layers, scale, m.AttnBuf), 50) * 1e3,
+            8192.0 * BenchModel.KvHeads * BenchModel.HeadDim * 4, 0);
+
+        builder.Clear();
+        builder.AddSequence(Enumerable.Repeat(1, 2048).ToArray(), 0, Enumerable.Range(0, 128).ToArray(), false);
+        backend.PrepareStep(builder.Build(), cache);
+        const int t = 2048;
+        Gemms(m, t, "prefill M=2048");
+        Row("prefill 2048 add+rmsnorm", TimeMs(_ => backend.AddRmsNorm(m.HiddenBuf, m.ResidualBuf, m.Layer0Norm, 1e-5f, m.NormedBuf, t), 20) * 1e3, 4.0 * t * h * 2, 0);
+        Row("prefill 2048 rope+kv write", TimeMs(_ => backend.RopeAndWriteKv(m.QkvBuf, s, m.CosSin, cache, 0), 20) * 1e3, 2.0 * t * s.QkvWidth * 2, 0);
+        Row("prefill 2048 causal attention (mma.sync)", TimeMs(_ => backend.Attention(m.QkvBuf, s, cache, 0, scale, m.AttnBuf), 10) * 1e3,
+            (2.0 * t * s.QkvWidth * 2) + (t * s.QWidth * 2), 4.0 * t * t / 2 * BenchModel.HeadDim * BenchModel.Heads);
+        Row("prefill 2048 silu_and_mul", TimeMs(_ => backend.SiluAndMul(m.GateUpBuf, m.ActBuf, BenchModel.Inter, t), 20) * 1e3, 3.0 * t * BenchModel.Inter * 2, 0);
+        backend.Synchronize();
+    }
+
+    private void Gemms(BenchModel m, int rows, string label)
+    {
+        foreach (var (name, w, input, output) in new[]
+        {
+            ("qkv", m.Layer0Qkv, m.NormedBuf, m.QkvBuf), ("o_proj", m.Layer0O, m.AttnBuf, m.HiddenBuf),
+            ("gate_up", m.Layer0GateUp, m.NormedBuf, m.GateUpBuf), ("down", m.Layer0Down, m.ActBuf, m.HiddenBuf),
+        })
+        {
+            double us = TimeMs(_ => backend.Linear(input, w, null, output, rows), rows >= 1024 ? 10 : 50) * 1e3;
+            Row($"{label} gemm {name} [{w.Rows}x{w.Cols}]", us, (double)w.Bytes + (2.0 * rows * (w.Cols + w.Rows)), 2.0 * rows * w.Rows * w.Cols);
+        }
+
+        if (rows <= 256)
+        {
+            double us = TimeMs(_ => backend.Linear(m.NormedBuf, m.LmHead, null, m.Logits, rows), 20) * 1e3;
+            Row($"{label} gemm lm_head [{m.LmHead.Rows}x{m.LmHead.Cols}]", us, m.LmHead.Bytes + (2.0 * rows * (m.LmHead.Cols + m.LmHead.Rows)), 2.0 * rows * m.LmHead.Rows * m.LmHead.Cols);
+        }
+    }
+}
