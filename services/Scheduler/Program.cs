@@ -1,1 +1,8 @@
-return 0;
+using LlmServe.Messaging.Hosting;
+using LlmServe.Scheduler.Service;
+using Microsoft.Extensions.Hosting;
+
+HostApplicationBuilder builder = Host.CreateApplicationBuilder(args);
+builder.Services.AddMessageBus(builder.Configuration);
+builder.Services.AddSchedulerService(builder.Configuration);
+await builder.Build().RunAsync().ConfigureAwait(false);

@@ -29,7 +29,8 @@ public sealed class StepPlanner
     private bool _inFlight;
 
     /// <param name="firstSequenceId">Sequence ids start here; a planner that replaces another continues its numbering.</param>
-    public StepPlanner(KvCacheManager kv, PlannerLimits limits, ulong firstSequenceId = 1)
+    /// <param name="lastStepId">Step ids continue after this one, so a late result for a dropped planner's step never matches.</param>
+    public StepPlanner(KvCacheManager kv, PlannerLimits limits, ulong firstSequenceId = 1, ulong lastStepId = 0)
     {
         ArgumentNullException.ThrowIfNull(kv);
         ArgumentNullException.ThrowIfNull(limits);
@@ -45,6 +46,7 @@ public sealed class StepPlanner
         _order = new WaitingQueue.SequenceOrder(limits.Policy);
         _waiting = new WaitingQueue(limits.Policy);
         _nextSequenceId = firstSequenceId;
+        _plan.StepId = lastStepId;
     }
 
     public KvCacheManager Cache => _kv;
@@ -58,6 +60,9 @@ public sealed class StepPlanner
     public StepOutputs Outputs { get; } = new();
 
     public bool StepInFlight => _inFlight;
+
+    /// <summary>Id of the last step planned (the one in flight, if any).</summary>
+    public ulong StepId => _plan.StepId;
 
     public int RunningCount => _running.Count;
 

@@ -1,0 +1,10 @@
+namespace LlmServe.Scheduler.Service;
+
+internal enum SchedulerEventKind
+{
+    Schedule,
+    Cancel,
+    Result,
+    Worker,
+    Tick,
+}

@@ -1,0 +1,220 @@
+using System.Buffers;
+using Google.Protobuf;
+using LlmServe.Contracts;
+using LlmServe.Messaging;
+using LlmServe.Scheduler.Planning;
+
+namespace LlmServe.Scheduler.Service;
+
+/// <summary>
+/// Everything the scheduler sends: step plans, token deltas grouped per request, errors to reply subjects,
+/// status and roll calls. Subjects are computed once; messages are serialized into one reused buffer.
+/// </summary>
+internal sealed class SchedulerPublisher
+{
+    private readonly IMessageBus _bus;
+    private readonly string _model;
+    private readonly string _stepSubject;
+    private readonly string _statusSubject;
+    private readonly string _rollCallSubject;
+    private readonly string[] _detokSubjects;
+    private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
+    private readonly Dictionary<SchedulerRequest, TokenDelta> _deltas = [];
+    private readonly List<TokenDelta> _deltaPool = [];
+    private readonly List<ChoiceTokens> _choicePool = [];
+    private readonly List<TokenDelta> _ordered = [];
+    private int _deltasUsed;
+    private int _choicesUsed;
+
+    public SchedulerPublisher(IMessageBus bus, SchedulerOptions options)
+    {
+        _bus = bus;
+        _model = options.Model;
+        _stepSubject = Subjects.Step(options.Model, options.ReplicaId);
+        _statusSubject = Subjects.Status(options.Model);
+        _rollCallSubject = Subjects.RollCall(options.Model, options.ReplicaId);
+        _detokSubjects = new string[options.DetokShards];
+        for (int shard = 0; shard < _detokSubjects.Length; shard++)
+        {
+            _detokSubjects[shard] = Subjects.Detok(options.Model, shard);
+        }
+        SchedulerId = $"{options.ReplicaId}-{Environment.ProcessId}";
+    }
+
+    public string SchedulerId { get; }
+
+    public ValueTask PublishStepAsync(StepPlan plan, CancellationToken cancellationToken) =>
+        PublishAsync(_stepSubject, plan, cancellationToken);
+
+    public ValueTask PublishRollCallAsync(CancellationToken cancellationToken) =>
+        PublishAsync(_rollCallSubject, new WorkerRollCall { SchedulerId = SchedulerId }, cancellationToken);
+
+    public ValueTask PublishStatusAsync(SchedulerStatus status, CancellationToken cancellationToken) =>
+        PublishAsync(_statusSubject, status, cancellationToken);
+
+    /// <summary>Tells the request's detokenizer shard what it needs to keep for the request.</summary>
+    public ValueTask PublishStartAsync(SchedulerRequest request, long createdUnix, CancellationToken cancellationToken)
+    {
+        ScheduleRequest message = request.Message;
+        var start = new DetokenizeStart
+        {
+            ReplySubject = message.ReplySubject,
+            Params = message.Detokenize ?? new DetokenizeParams(),
+            N = request.Sequences.Count,
+            PromptTokens = message.PromptTokenIds.Count,
+            Logprobs = message.Sampling.Logprobs,
+            Model = _model,
+            CreatedUnix = createdUnix,
+        };
+        if (message.Echo)
+        {
+            start.EchoPromptTokenIds.Add(message.PromptTokenIds);
+        }
+        var delta = new TokenDelta { Context = message.Context, Start = start };
+        return PublishAsync(DetokSubject(request.RequestId), delta, cancellationToken);
+    }
+
+    /// <summary>Turns the planner's events into one token delta per request and sends them.</summary>
+    public async ValueTask PublishOutputsAsync(StepOutputs outputs, CancellationToken cancellationToken)
+    {
+        if (outputs.IsEmpty)
+        {
+            return;
+        }
+        foreach (SequenceOutput output in outputs.Items)
+        {
+            TokenDelta delta = DeltaFor(output.Sequence.Request);
+            ChoiceTokens choice = ChoiceFor(delta, output.Sequence.ChoiceIndex);
+            if (output.HasToken)
+            {
+                choice.TokenIds.Add(output.TokenId);
+                if (output.Logprob is not null)
+                {
+                    choice.Logprobs.Add(output.Logprob);
+                }
+            }
+            if (output.FinishReason != FinishReason.None)
+            {
+                choice.FinishReason = output.FinishReason;
+                choice.StopTokenId = output.StopTokenId;
+            }
+        }
+        foreach (SchedulerRequest request in outputs.FinishedRequests)
+        {
+            TokenDelta delta = DeltaFor(request);
+            delta.Finished = true;
+            delta.Usage = new Usage
+            {
+                PromptTokens = request.PromptTokens,
+                CompletionTokens = request.CompletionTokens,
+                CachedPromptTokens = request.Sequences[0].CachedPromptTokens,
+            };
+        }
+        try
+        {
+            foreach (TokenDelta delta in _ordered)
+            {
+                await PublishAsync(DetokSubject(delta.Context.RequestId), delta, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            RecycleDeltas();
+        }
+    }
+
+    /// <summary>A typed error to the client (reply subject), ending its stream.</summary>
+    public ValueTask PublishErrorAsync(ScheduleRequest message, Error error, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(message.ReplySubject))
+        {
+            return ValueTask.CompletedTask;
+        }
+        var chunk = new ResponseChunk { Context = message.Context, Error = error, Done = true };
+        return PublishAsync(message.ReplySubject, chunk, cancellationToken);
+    }
+
+    /// <summary>Tells the detokenizer a request it started is over, with the error, so it can drop its state.</summary>
+    public ValueTask PublishAbortAsync(SchedulerRequest request, Error error, CancellationToken cancellationToken)
+    {
+        var delta = new TokenDelta { Context = request.Message.Context, Error = error, Finished = true };
+        foreach (Sequence sequence in request.Sequences)
+        {
+            if (sequence.Status != SequenceStatus.Finished)
+            {
+                delta.Choices.Add(new ChoiceTokens { Index = sequence.ChoiceIndex, FinishReason = FinishReason.Abort });
+            }
+        }
+        delta.Usage = new Usage { PromptTokens = request.PromptTokens, CompletionTokens = request.CompletionTokens };
+        return PublishAsync(DetokSubject(request.RequestId), delta, cancellationToken);
+    }
+
+    private string DetokSubject(string requestId) => _detokSubjects[Subjects.DetokShardOf(requestId, _detokSubjects.Length)];
+
+    private ValueTask PublishAsync(string subject, IMessage message, CancellationToken cancellationToken)
+    {
+        _buffer.ResetWrittenCount();
+        message.WriteTo(_buffer);
+        return _bus.PublishAsync(subject, _buffer.WrittenMemory, cancellationToken: cancellationToken);
+    }
+
+    private TokenDelta DeltaFor(SchedulerRequest request)
+    {
+        if (_deltas.TryGetValue(request, out TokenDelta? delta))
+        {
+            return delta;
+        }
+        if (_deltasUsed == _deltaPool.Count)
+        {
+            _deltaPool.Add(new TokenDelta());
+        }
+        delta = _deltaPool[_deltasUsed++];
+        delta.Context = request.Message.Context;
+        _deltas.Add(request, delta);
+        _ordered.Add(delta);
+        return delta;
+    }
+
+    private ChoiceTokens ChoiceFor(TokenDelta delta, int index)
+    {
+        foreach (ChoiceTokens existing in delta.Choices)
+        {
+            if (existing.Index == index)
+            {
+                return existing;
+            }
+        }
+        if (_choicesUsed == _choicePool.Count)
+        {
+            _choicePool.Add(new ChoiceTokens());
+        }
+        ChoiceTokens choice = _choicePool[_choicesUsed++];
+        choice.Index = index;
+        delta.Choices.Add(choice);
+        return choice;
+    }
+
+    private void RecycleDeltas()
+    {
+        for (int i = 0; i < _deltasUsed; i++)
+        {
+            TokenDelta delta = _deltaPool[i];
+            delta.Choices.Clear();
+            delta.Context = null;
+            delta.Usage = null;
+            delta.Finished = false;
+        }
+        for (int i = 0; i < _choicesUsed; i++)
+        {
+            ChoiceTokens choice = _choicePool[i];
+            choice.TokenIds.Clear();
+            choice.Logprobs.Clear();
+            choice.FinishReason = FinishReason.None;
+            choice.StopTokenId = 0;
+        }
+        _deltasUsed = 0;
+        _choicesUsed = 0;
+        _deltas.Clear();
+        _ordered.Clear();
+    }
+}
