@@ -1,0 +1,99 @@
+using System.Net.Http.Headers;
+using LlmServe.Contracts;
+using LlmServe.Messaging;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace LlmServe.Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// The gateway on a real Kestrel (127.0.0.1, free port) over an <see cref="InProcessBus"/>, with a
+/// <see cref="FakePipeline"/> answering for <see cref="Model"/> the way tokenizer → scheduler → detokenizer would.
+/// </summary>
+public sealed class GatewayHost : IAsyncDisposable
+{
+    public const string Model = "test-model";
+    public const string OtherModel = "org/other.model";
+    public const string Alias = "alias-model";
+
+    private GatewayHost(WebApplication app, InProcessBus bus, FakePipeline pipeline, Uri baseAddress, string? apiKey)
+    {
+        App = app;
+        Bus = bus;
+        Pipeline = pipeline;
+        BaseAddress = baseAddress;
+        Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        if (apiKey is not null)
+        {
+            Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        }
+    }
+
+    public WebApplication App { get; }
+
+    public InProcessBus Bus { get; }
+
+    public FakePipeline Pipeline { get; }
+
+    public Uri BaseAddress { get; }
+
+    /// <summary>A client that sends the API key when the host has one.</summary>
+    public HttpClient Client { get; }
+
+    public static async Task<GatewayHost> StartAsync(Action<Dictionary<string, string?>>? configure = null, string? apiKey = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Gateway:Models:0"] = Model,
+            ["Gateway:Models:1"] = OtherModel,
+            [$"Gateway:ModelAliases:{Alias}"] = Model,
+            ["Gateway:GatewayId"] = "gw-test",
+        };
+        if (apiKey is not null)
+        {
+            settings["Gateway:ApiKeys:0"] = apiKey;
+        }
+        configure?.Invoke(settings);
+
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            EnvironmentName = "Testing",
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var bus = new InProcessBus(new InProcessBusOptions { MaxPayload = 8 * 1024 * 1024 });
+        builder.Services.AddSingleton<IMessageBus>(bus);
+        builder.Services.AddGateway(builder.Configuration);
+
+        var app = builder.Build();
+        app.MapGateway();
+        await app.StartAsync();
+        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var pipeline = await FakePipeline.StartAsync(bus, Model);
+        return new GatewayHost(app, bus, pipeline, new Uri(address.TrimEnd('/') + "/"), apiKey);
+    }
+
+    /// <summary>Publishes a scheduler status as a replica of <paramref name="model"/> would.</summary>
+    public async Task PublishStatusAsync(SchedulerStatus status)
+    {
+        await Bus.PublishAsync(Subjects.Status(status.Model), Google.Protobuf.MessageExtensions.ToByteArray(status));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await Pipeline.DisposeAsync();
+        await App.StopAsync();
+        await App.DisposeAsync();
+        await Bus.DisposeAsync();
+    }
+}
