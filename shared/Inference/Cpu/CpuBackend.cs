@@ -125,7 +125,7 @@ public sealed class CpuBackend : IBackend
             return;
         }
 
-        SgemmNT.Multiply(x.RowsSpan(rows), w.Data, y.RowsSpan(rows), rows, w.Rows, w.Cols);
+        SgemmNT.Multiply(x.RowsSpan(rows), w.Data, y.RowsSpan(rows), rows, w.Rows, w.Cols, accumulate: false, _parallel.Threads);
         if (bias is not null)
         {
             var b = Cpu(bias).Data.AsSpan(0, w.Rows);

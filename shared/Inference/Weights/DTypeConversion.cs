@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 
 namespace LlmServe.Inference.Weights;
@@ -51,28 +50,44 @@ public static class DTypeConversion
         }
     }
 
-    /// <summary>Narrows fp32 values to <paramref name="dtype"/> bytes (bf16 rounds to nearest even, as torch does).</summary>
+    /// <summary>Narrows fp32 values to little-endian <paramref name="dtype"/> bytes (bf16 rounds to nearest even, as torch does).</summary>
     public static void Narrow(TensorDType dtype, ReadOnlySpan<float> source, Span<byte> destination)
     {
-        int size = SizeOf(dtype);
-        ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, source.Length * size);
-        for (int i = 0; i < source.Length; i++)
+        ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, source.Length * SizeOf(dtype));
+        if (!BitConverter.IsLittleEndian)
         {
-            var slot = destination.Slice(i * size, size);
-            switch (dtype)
-            {
-                case TensorDType.F32:
-                    BinaryPrimitives.WriteSingleLittleEndian(slot, source[i]);
+            throw new PlatformNotSupportedException("checkpoints are little-endian; big-endian hosts are not supported");
+        }
+
+        switch (dtype)
+        {
+            case TensorDType.F32:
+                MemoryMarshal.AsBytes(source).CopyTo(destination);
+                break;
+            case TensorDType.BF16:
+                {
+                    var bits = MemoryMarshal.Cast<byte, ushort>(destination);
+                    for (int i = 0; i < source.Length; i++)
+                    {
+                        bits[i] = ToBFloat16(source[i]);
+                    }
+
                     break;
-                case TensorDType.BF16:
-                    BinaryPrimitives.WriteUInt16LittleEndian(slot, ToBFloat16(source[i]));
+                }
+
+            case TensorDType.F16:
+                {
+                    var halfs = MemoryMarshal.Cast<byte, Half>(destination);
+                    for (int i = 0; i < source.Length; i++)
+                    {
+                        halfs[i] = (Half)source[i];
+                    }
+
                     break;
-                case TensorDType.F16:
-                    BinaryPrimitives.WriteHalfLittleEndian(slot, (Half)source[i]);
-                    break;
-                default:
-                    throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown dtype");
-            }
+                }
+
+            default:
+                throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown dtype");
         }
     }
 
