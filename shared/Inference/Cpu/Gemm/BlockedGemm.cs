@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace LlmServe.Inference.Cpu.Gemm;
 
 /// <summary>
@@ -8,6 +9,7 @@ namespace LlmServe.Inference.Cpu.Gemm;
 internal static unsafe class BlockedGemm
 {
     /// <summary>Rows [i0, i1) × columns [j0, j1) of C[m×n] (+)= A·Bᵀ; j0 must be a multiple of NR when B is packed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ComputeTile(in GemmKernel kernel, in GemmOperands op, int i0, int i1, int j0, int j1)
     {
         var scratch = GemmScratch.Rent(kernel);
@@ -47,6 +49,7 @@ internal static unsafe class BlockedGemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MacroKernel(in GemmKernel kernel, float* aPack, float* bPack, int mc, int nc, int kc, float* c, int ldc, bool add)
     {
         int mr = kernel.MR, nr = kernel.NR;

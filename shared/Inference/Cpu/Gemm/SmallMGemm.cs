@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace LlmServe.Inference.Cpu.Gemm;
 
 /// <summary>
@@ -7,6 +8,7 @@ namespace LlmServe.Inference.Cpu.Gemm;
 internal static unsafe class SmallMGemm
 {
     /// <summary>Columns [j0, j1) of C[m×n] (+)= A·Bᵀ.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ComputeColumns(in GemmKernel kernel, in GemmOperands op, int j0, int j1)
     {
         int k = op.K, n = op.N, m = op.M;
