@@ -63,9 +63,16 @@ public sealed class CpuBackend : IBackend
         long offset = 0;
         foreach (var part in parts)
         {
-            int count = checked((int)part.ElementCount);
-            DTypeConversion.Widen(part.DType, part.Bytes, tensor.Data.AsSpan(checked((int)offset), count));
-            offset += count;
+            // Row chunks keep each span of source bytes under 2 GiB (a 128k-vocab lm_head can exceed it).
+            int partRows = part.Rows;
+            int rowElements = checked((int)(part.ElementCount / Math.Max(1, partRows)));
+            int chunk = Math.Max(1, (1 << 28) / Math.Max(1, rowElements));
+            for (int r = 0; r < partRows; r += chunk)
+            {
+                int n = Math.Min(chunk, partRows - r);
+                DTypeConversion.Widen(part.DType, part.RowBytes(r, n), tensor.Data.AsSpan(checked((int)offset), n * rowElements));
+                offset += (long)n * rowElements;
+            }
         }
 
         return tensor;
