@@ -20,20 +20,28 @@ internal sealed class ForwardBenchmark
         _builder = new StepBatchBuilder(model.MaxBatchTokens, maxSeqs, _blocksPerSeq, 16);
     }
 
+    /// <summary>Process CPU time (all threads) spent inside the timed forward passes of the last measurement.</summary>
+    public TimeSpan LastCpuTime { get; private set; }
+
     /// <summary>Prefill of one <paramref name="promptLength"/>-token prompt in one step; tokens/s over <paramref name="repeats"/>.</summary>
     public double Prefill(int promptLength, int repeats)
     {
         var prompt = Tokens(promptLength, 1);
         var table = Table(0);
         var watch = new Stopwatch();
+        var cpu = TimeSpan.Zero;
         for (int r = 0; r < repeats; r++)
         {
             _builder.Clear();
             _builder.AddSequence(prompt, 0, table, wantLogits: true);
+            var cpuStart = CpuNow();
             watch.Start();
             _model.Forward(_builder.Build(), _cache);
             watch.Stop();
+            cpu += CpuNow() - cpuStart;
         }
+
+        LastCpuTime = cpu / repeats;
 
         return promptLength * (double)repeats / watch.Elapsed.TotalSeconds;
     }
@@ -49,6 +57,7 @@ internal sealed class ForwardBenchmark
         }
 
         int[] next = [7];
+        var cpuStart = CpuNow();
         var watch = Stopwatch.StartNew();
         for (int step = 0; step < steps; step++)
         {
@@ -62,8 +71,11 @@ internal sealed class ForwardBenchmark
         }
 
         watch.Stop();
+        LastCpuTime = (CpuNow() - cpuStart) / steps;
         return batch * (double)steps / watch.Elapsed.TotalSeconds;
     }
+
+    private static TimeSpan CpuNow() => Process.GetCurrentProcess().TotalProcessorTime;
 
     private int[] Table(int seq) => Enumerable.Range(seq * _blocksPerSeq, _blocksPerSeq).ToArray();
 

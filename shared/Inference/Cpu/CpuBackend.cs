@@ -20,9 +20,16 @@ public sealed class CpuBackend : IBackend
     private readonly CpuParallel _parallel;
     private readonly CpuStep _step = new();
 
-    public CpuBackend(BackendOptions? options = null)
+    private readonly bool _packWeights;
+
+    /// <param name="options">Thread count.</param>
+    /// <param name="packWeights">
+    /// Keep a GEMM-packed copy of each linear weight for prefill-sized steps (faster prefill, twice the weight memory).
+    /// </param>
+    public CpuBackend(BackendOptions? options = null, bool packWeights = true)
     {
         _parallel = new CpuParallel(options?.Threads ?? 0);
+        _packWeights = packWeights;
     }
 
     public string Name => "cpu";
@@ -132,7 +139,16 @@ public sealed class CpuBackend : IBackend
             return;
         }
 
-        SgemmNT.Multiply(x.RowsSpan(rows), w.Data, y.RowsSpan(rows), rows, w.Rows, w.Cols, accumulate: false, _parallel.Threads);
+        if (rows > SgemmNT.SmallMThreshold && _packWeights)
+        {
+            // Prefill-sized GEMMs run faster on a prepacked B; decode-sized ones read row-major B directly.
+            w.Packed ??= PackedMatrix.Pack(w.Data, w.Rows, w.Cols);
+            SgemmNT.Multiply(x.RowsSpan(rows), w.Packed, y.RowsSpan(rows), rows, accumulate: false, _parallel.Threads);
+        }
+        else
+        {
+            SgemmNT.Multiply(x.RowsSpan(rows), w.Data, y.RowsSpan(rows), rows, w.Rows, w.Cols, accumulate: false, _parallel.Threads);
+        }
         if (bias is not null)
         {
             var b = Cpu(bias).Data.AsSpan(0, w.Rows);

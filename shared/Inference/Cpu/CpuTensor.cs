@@ -1,4 +1,5 @@
 using LlmServe.Inference.Backends;
+using LlmServe.Inference.Cpu.Gemm;
 
 namespace LlmServe.Inference.Cpu;
 
@@ -20,6 +21,9 @@ public sealed class CpuTensor : BackendTensor
     }
 
     public float[] Data { get; }
+
+    /// <summary>The same values packed for the GEMM micro-kernel, made on first use as a prefill weight.</summary>
+    internal PackedMatrix? Packed { get; set; }
 
     /// <summary>Rows [0, rows) as one span.</summary>
     public Span<float> RowsSpan(int rows) => Data.AsSpan(0, rows * Cols);
