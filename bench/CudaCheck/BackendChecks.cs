@@ -29,7 +29,14 @@ internal sealed class BackendChecks(CudaBackend cuda, Report report)
         {
             if (File.Exists(Path.Combine(dir, "config.json")))
             {
-                RunModel(dir);
+                try
+                {
+                    RunModel(dir);
+                }
+                catch (Exception e) when (e is InvalidOperationException or ArgumentException or LlmServe.Cuda.CudaException or NotSupportedException)
+                {
+                    report.Check($"backend cuda vs cpu {Path.GetFileName(dir)}", false, e.ToString());
+                }
             }
         }
     }
@@ -104,6 +111,8 @@ internal sealed class BackendChecks(CudaBackend cuda, Report report)
                 if (ta != tb)
                 {
                     mismatches++;
+                    var row = a.AsSpan(r * vocab, vocab);
+                    report.Line($"  greedy mismatch {name} seq {logitSeqs[r]} step {steps}: cpu {ta} ({row[ta]:F5}) vs cuda {tb} (cpu logit {row[tb]:F5}, cuda {b[(r * vocab) + tb]:F5} / {b[(r * vocab) + ta]:F5})");
                 }
 
                 int seq = logitSeqs[r];

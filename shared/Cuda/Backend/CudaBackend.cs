@@ -177,7 +177,7 @@ public sealed unsafe class CudaBackend : IBackend
             return;
         }
 
-        _key = new GraphKey(bucket, SplitBucket(batch.MaxContextLength));
+        _key = new GraphKey(bucket, SplitBucket(batch.MaxContextLength), ((CudaKvCache)cache).Buffer.Pointer);
         _rowsOverride = bucket;
         _signature = 17;
         _ops = 0;
@@ -223,6 +223,13 @@ public sealed unsafe class CudaBackend : IBackend
         var w = Bf16(weight);
         var b = bias is null ? null : Bf16(bias);
         var y = Cuda(output);
+        if (w.ProjectsToVocabulary && y.DType == CudaDType.Bf16)
+        {
+            // A promotion re-allocates, which a capture must not see: run what was captured so far once, keep no graph.
+            EndGraphStep(keepCapture: false);
+            y.PromoteToF32(_context);
+        }
+
         if (!Record(2, x, w, y, b))
         {
             return;
@@ -507,6 +514,16 @@ public sealed unsafe class CudaBackend : IBackend
 
     // ---- graph capture / replay ----
 
+    private void DropGraphs()
+    {
+        foreach (var g in _graphs.Values)
+        {
+            g.Dispose();
+        }
+
+        _graphs.Clear();
+    }
+
     private int GraphBucket(in StepBatch batch)
     {
         if (!_options.UseGraphs || batch.NumTokens == 0 || batch.MaxQueryLength != 1 || batch.NumSeqs != batch.NumTokens ||
@@ -563,7 +580,7 @@ public sealed unsafe class CudaBackend : IBackend
     private int Rows(int rows) => _mode == StepMode.Eager ? rows : _rowsOverride;
 
     /// <summary>Closes the current graph step: finishes a capture and launches it, or launches the replay.</summary>
-    private void EndGraphStep()
+    private void EndGraphStep(bool keepCapture = true)
     {
         var mode = _mode;
         _mode = StepMode.Eager;
@@ -571,6 +588,14 @@ public sealed unsafe class CudaBackend : IBackend
         {
             var graph = _capture!.End();
             _capture = null;
+            if (!keepCapture)
+            {
+                graph.Launch(_stream);
+                _stream.Synchronize();
+                graph.Dispose();
+                return;
+            }
+
             var captured = new CapturedStep(graph, _signature, _ops, _step.Generation);
             _graphs[_key] = captured;
             captured.Graph.Launch(_stream);
@@ -602,6 +627,13 @@ public sealed unsafe class CudaBackend : IBackend
     {
         if (_partials is null || _partials.Bytes < bytes)
         {
+            // Captured graphs hold the old address: they go with it.
+            if (_partials is not null && _mode == StepMode.Capturing)
+            {
+                throw new InvalidOperationException("decode scratch grew during a graph capture");
+            }
+
+            DropGraphs();
             _partials?.Dispose();
             _partials = DeviceBuffer.Allocate(_context, Math.Max(bytes, 1L << 20));
         }

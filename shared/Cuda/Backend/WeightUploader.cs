@@ -64,7 +64,10 @@ internal sealed class WeightUploader : IDisposable
 
         _context.MakeCurrent();
         long elements = rows * cols;
-        var tensor = new CudaTensor(DeviceBuffer.Allocate(_context, Math.Max(2, elements * 2)), checked((int)rows), cols, CudaDType.Bf16);
+        var tensor = new CudaTensor(DeviceBuffer.Allocate(_context, Math.Max(2, elements * 2)), checked((int)rows), cols, CudaDType.Bf16)
+        {
+            ProjectsToVocabulary = parts.Count == 1 && parts[0].Name is "lm_head.weight" or "model.embed_tokens.weight",
+        };
         try
         {
             long offset = 0;
