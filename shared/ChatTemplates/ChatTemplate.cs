@@ -106,7 +106,7 @@ public sealed class ChatTemplate
         }
         catch (InsufficientExecutionStackException e)
         {
-            throw new TemplateException("template recursion is too deep", e);
+            throw new TemplateException("maximum recursion depth exceeded", e);
         }
     }
 }

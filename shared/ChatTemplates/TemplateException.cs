@@ -43,7 +43,11 @@ public sealed class TemplateException : Exception
     /// <summary>The message with its location, for logs.</summary>
     public string Describe() => Line > 0 ? $"{Message} (line {Line}, column {Column})" : Message;
 
-    internal TemplateException AtLocation(int line, int column)
+    /// <summary>
+    /// Records the innermost location as the exception passes; always false so it can sit in an exception
+    /// filter: nothing is caught and rethrown per frame (which costs stack on deep macro recursion).
+    /// </summary>
+    internal bool NoteLocation(int line, int column)
     {
         if (Line == 0 && line > 0)
         {
@@ -51,6 +55,6 @@ public sealed class TemplateException : Exception
             Column = column;
         }
 
-        return this;
+        return false;
     }
 }

@@ -36,6 +36,7 @@ internal static class ExpectedOutcome
             default:
                 Assert.Equal(TemplateErrorKind.Runtime, ex.Kind);
                 Assert.False(ex.IsClientError);
+                Assert.Equal(message, ex.Message);
                 break;
         }
     }

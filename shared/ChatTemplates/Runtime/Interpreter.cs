@@ -17,9 +17,31 @@ internal sealed class Interpreter(TimeProvider clock)
         Continue,
     }
 
+    /// <summary>Nested macro calls and recursive loops allowed; Python stops near here with RecursionError.</summary>
+    private const int MaxCallDepth = 250;
+
     private int _loopDepth;
+    private int _callDepth;
 
     public TimeProvider Clock { get; } = clock;
+
+    /// <summary>Counts one level of macro call or loop recursion; dispose to leave it.</summary>
+    public CallDepthScope EnterCall()
+    {
+        if (++_callDepth > MaxCallDepth)
+        {
+            _callDepth--;
+            throw new TemplateException("maximum recursion depth exceeded", TemplateErrorKind.Runtime, 0, 0);
+        }
+
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+        return new CallDepthScope(this);
+    }
+
+    internal readonly struct CallDepthScope(Interpreter owner) : IDisposable
+    {
+        public void Dispose() => owner._callDepth--;
+    }
 
     public string Render(IReadOnlyList<Stmt> body, Scope scope)
     {
@@ -39,9 +61,9 @@ internal sealed class Interpreter(TimeProvider clock)
             {
                 flow = ExecuteOne(stmt, scope, output);
             }
-            catch (TemplateException e)
+            catch (TemplateException e) when (e.NoteLocation(stmt.Line, stmt.Column))
             {
-                throw e.AtLocation(stmt.Line, stmt.Column);
+                throw;
             }
 
             if (flow != Flow.Normal)
@@ -181,6 +203,7 @@ internal sealed class Interpreter(TimeProvider clock)
         {
             context.Recurse = children =>
             {
+                using CallDepthScope depthScope = EnterCall();
                 var nested = new StringBuilder();
                 RunLoop(loop, children, scope, nested, depth + 1);
                 return nested.ToString();
@@ -250,9 +273,9 @@ internal sealed class Interpreter(TimeProvider clock)
         {
             return EvaluateCore(expr, scope);
         }
-        catch (TemplateException e)
+        catch (TemplateException e) when (e.NoteLocation(expr.Line, expr.Column))
         {
-            throw e.AtLocation(expr.Line, expr.Column);
+            throw;
         }
     }
 

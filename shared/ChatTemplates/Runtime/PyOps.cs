@@ -181,9 +181,7 @@ internal static class PyOps
                 return s.Contains(sub, StringComparison.Ordinal);
             case OrderedDictionary<object, object?> dict:
                 return item is not null && item is not Undefined && dict.ContainsKey(item);
-            case NamespaceValue:
-                throw TypeError("argument of type 'Namespace' is not iterable");
-            default:
+            case List<object?> or TupleValue or Undefined:
                 foreach (object? x in Iterate(container))
                 {
                     if (AreEqual(x, item))
@@ -193,6 +191,8 @@ internal static class PyOps
                 }
 
                 return false;
+            default:
+                throw TypeError($"argument of type '{PyFormat.TypeName(container)}' is not iterable");
         }
     }
 

@@ -11,7 +11,7 @@ internal sealed class Macro(string name, IReadOnlyList<MacroParam> parameters, I
     public object? Call(Interpreter interpreter, Arguments args)
     {
         // Deep macro recursion must end as a TemplateException, not a stack overflow of the whole process.
-        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+        using Interpreter.CallDepthScope depth = interpreter.EnterCall();
         var scope = new Scope(closure);
         int positional = 0;
         var extra = new List<object?>();
