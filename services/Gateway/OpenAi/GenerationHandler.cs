@@ -136,28 +136,36 @@ public sealed partial class GenerationHandler(
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
         using var sse = new SseWriter(response.BodyWriter);
-        while (await events.WaitToReadAsync(ct).ConfigureAwait(false))
+        try
         {
-            while (events.TryRead(out var e))
+            while (await events.WaitToReadAsync(ct).ConfigureAwait(false))
             {
-                if (e.Error is { } error)
+                while (events.TryRead(out var e))
                 {
-                    outcome.Error = error;
-                    await set.CancelAsync(CancelReason.Unspecified).ConfigureAwait(false);
-                    ErrorJson.Write(sse.BeginEvent(), error);
-                    sse.EndEvent();
-                    sse.WriteDone();
-                    await sse.FlushAsync(ct).ConfigureAwait(false);
-                    return;
+                    if (e.Error is { } error)
+                    {
+                        throw new ApiException(error);
+                    }
+                    Absorb(request, e, outcome, started, keepText: false);
+                    foreach (var choice in e.Chunk!.Choices)
+                    {
+                        int index = e.PromptIndex * request.N + choice.Index;
+                        format.WriteStreamChoice(sse, index, choice, outcome.Choices[index]);
+                    }
                 }
-                Absorb(request, e, outcome, started, keepText: false);
-                foreach (var choice in e.Chunk!.Choices)
-                {
-                    int index = e.PromptIndex * request.N + choice.Index;
-                    format.WriteStreamChoice(sse, index, choice, outcome.Choices[index]);
-                }
+                await sse.FlushAsync(ct).ConfigureAwait(false);
             }
+        }
+        catch (ApiException ex)
+        {
+            // Headers are gone: the error becomes the stream's last event, then [DONE], as OpenAI does.
+            outcome.Error = ex.Error;
+            await set.CancelAsync(CancelReason.Unspecified).ConfigureAwait(false);
+            ErrorJson.Write(sse.BeginEvent(), ex.Error);
+            sse.EndEvent();
+            sse.WriteDone();
             await sse.FlushAsync(ct).ConfigureAwait(false);
+            return;
         }
         if (request.IncludeUsage)
         {

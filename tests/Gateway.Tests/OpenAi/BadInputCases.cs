@@ -64,7 +64,7 @@ public static class BadInputCases
         Json("model: unknown completions", Completions, "{\"model\":\"nope\",\"prompt\":\"x\"}", 404, "model");
 
         // messages
-        ChatWith("messages: missing", "\"n\":1", "messages");
+        Json("messages: missing", Chat, "{\"model\":\"test-model\",\"n\":1}", 400, "messages");
         ChatWith("messages: string", "\"messages\":\"hello\"", "messages");
         ChatWith("messages: object", "\"messages\":{\"role\":\"user\"}", "messages");
         ChatWith("messages: empty", "\"messages\":[]", "messages");
@@ -80,6 +80,7 @@ public static class BadInputCases
         ChatWith("messages: content object", "\"messages\":[{\"role\":\"user\",\"content\":{\"text\":\"hi\"}}]", "messages[0].content");
         ChatWith("messages: content bool", "\"messages\":[{\"role\":\"user\",\"content\":true}]", "messages[0].content");
         ChatWith("messages: part not object", "\"messages\":[{\"role\":\"user\",\"content\":[\"hi\"]}]", "messages[0].content[0]");
+        ChatWith("messages: part type number", "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":1,\"text\":\"hi\"}]}]", "messages[0].content[0].type");
         ChatWith("messages: part without type", "\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"hi\"}]}]", "messages[0].content[0].type");
         ChatWith("messages: image part", "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":\"x\"}}]}]", "messages[0].content[0].type");
         ChatWith("messages: text part without text", "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\"}]}]", "messages[0].content[0].text");
@@ -174,7 +175,7 @@ public static class BadInputCases
         ChatWith("response_format: string", "\"response_format\":\"json\"", "response_format");
 
         // completions prompt shapes
-        CompletionWith("prompt: missing", "\"max_tokens\":5", "prompt");
+        Json("prompt: missing", Completions, "{\"model\":\"test-model\",\"max_tokens\":5}", 400, "prompt");
         CompletionWith("prompt: number", "\"prompt\":5", "prompt");
         CompletionWith("prompt: bool", "\"prompt\":true", "prompt");
         CompletionWith("prompt: object", "\"prompt\":{}", "prompt");
@@ -194,7 +195,7 @@ public static class BadInputCases
         CompletionWith("echo: string", "\"echo\":\"x\"", "echo");
         CompletionWith("suffix: unsupported", "\"suffix\":\"abc\"", "suffix");
         CompletionWith("n: 1000 on completions", "\"n\":1000", "n");
-        CompletionWith("temperature: negative", "\"temperature\":-0.5", "temperature");
+        CompletionWith("temperature: negative on completions", "\"temperature\":-0.5", "temperature");
 
         // tokenize / detokenize
         Json("tokenize: neither prompt nor messages", "tokenize", "{\"model\":\"test-model\"}", 400, "prompt");

@@ -133,12 +133,14 @@ internal static class ChatInputParser
                 throw ParameterReader.Invalid($"'{partParam}' must be a content part object.", partParam);
             }
             var pr = new ParameterReader(part);
-            string type = pr.String("type") ?? throw ParameterReader.Invalid($"'{partParam}.type' is required.", partParam + ".type");
+            string type = pr.Get("type") is { } t ? ParameterReader.AsString(t, partParam + ".type")
+                : throw ParameterReader.Invalid($"'{partParam}.type' is required.", partParam + ".type");
             if (type is not ("text" or "input_text"))
             {
                 throw ParameterReader.Invalid($"Content parts of type '{Truncate(type)}' are not supported; only 'text'.", partParam + ".type");
             }
-            string text = pr.String("text") ?? throw ParameterReader.Invalid($"'{partParam}.text' is required.", partParam + ".text");
+            string text = pr.Get("text") is { } x ? ParameterReader.AsString(x, partParam + ".text")
+                : throw ParameterReader.Invalid($"'{partParam}.text' is required.", partParam + ".text");
             if (sb.Length > 0)
             {
                 sb.Append('\n');
