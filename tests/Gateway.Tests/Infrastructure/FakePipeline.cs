@@ -43,6 +43,8 @@ public sealed class FakePipeline : IAsyncDisposable
         pipeline._loops.Add(pipeline.ServeTokenizeAsync(tokenize));
         pipeline._loops.Add(pipeline.ServeDetokenizeAsync(detokenize));
         pipeline._loops.Add(pipeline.RecordCancelsAsync(cancel));
+        // Over NATS the subscriptions must reach the server before the gateway publishes.
+        await bus.FlushAsync();
         return pipeline;
     }
 

@@ -21,7 +21,7 @@ public sealed class GatewayHost : IAsyncDisposable
     public const string OtherModel = "org/other.model";
     public const string Alias = "alias-model";
 
-    private GatewayHost(WebApplication app, InProcessBus bus, FakePipeline pipeline, Uri baseAddress, string? apiKey)
+    private GatewayHost(WebApplication app, IMessageBus bus, FakePipeline pipeline, Uri baseAddress, string? apiKey)
     {
         App = app;
         Bus = bus;
@@ -36,7 +36,8 @@ public sealed class GatewayHost : IAsyncDisposable
 
     public WebApplication App { get; }
 
-    public InProcessBus Bus { get; }
+    /// <summary>The gateway's bus.</summary>
+    public IMessageBus Bus { get; }
 
     public FakePipeline Pipeline { get; }
 
@@ -45,7 +46,10 @@ public sealed class GatewayHost : IAsyncDisposable
     /// <summary>A client that sends the API key when the host has one.</summary>
     public HttpClient Client { get; }
 
-    public static async Task<GatewayHost> StartAsync(Action<Dictionary<string, string?>>? configure = null, string? apiKey = null)
+    /// <param name="gatewayBus">The gateway's bus; an <see cref="InProcessBus"/> shared with the pipeline when null.</param>
+    /// <param name="pipelineBus">The fake pipeline's own connection (another NATS client); the gateway's bus when null.</param>
+    public static async Task<GatewayHost> StartAsync(Action<Dictionary<string, string?>>? configure = null, string? apiKey = null,
+        IMessageBus? gatewayBus = null, IMessageBus? pipelineBus = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -70,7 +74,7 @@ public sealed class GatewayHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var bus = new InProcessBus(new InProcessBusOptions { MaxPayload = 8 * 1024 * 1024 });
+        var bus = gatewayBus ?? new InProcessBus(new InProcessBusOptions { MaxPayload = 8 * 1024 * 1024 });
         builder.Services.AddSingleton<IMessageBus>(bus);
         builder.Services.AddGateway(builder.Configuration);
 
@@ -78,7 +82,7 @@ public sealed class GatewayHost : IAsyncDisposable
         app.MapGateway();
         await app.StartAsync();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var pipeline = await FakePipeline.StartAsync(bus, Model);
+        var pipeline = await FakePipeline.StartAsync(pipelineBus ?? bus, Model);
         return new GatewayHost(app, bus, pipeline, new Uri(address.TrimEnd('/') + "/"), apiKey);
     }
 
@@ -86,6 +90,7 @@ public sealed class GatewayHost : IAsyncDisposable
     public async Task PublishStatusAsync(SchedulerStatus status)
     {
         await Bus.PublishAsync(Subjects.Status(status.Model), Google.Protobuf.MessageExtensions.ToByteArray(status));
+        await Bus.FlushAsync();
     }
 
     public async ValueTask DisposeAsync()
