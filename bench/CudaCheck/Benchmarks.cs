@@ -124,6 +124,7 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         }
 
         // Prefill 1 x 2048.
+        builder = new StepBatchBuilder(maxTokens, maxSeqs, 8192 / 16, 16);
         builder.Clear();
         var prompt = Enumerable.Range(0, 2048).Select(i => (i * 31) % BenchModel.Vocab).ToArray();
         var ptable = Enumerable.Range(0, 2048 / 16).ToArray();
@@ -146,7 +147,7 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         report.Timing(string.Create(CultureInfo.InvariantCulture,
             $"prefill 1x2048: {prefillMs:F1} ms = {2048 * 1000 / prefillMs:F0} tok/s; floor {prefillFloor:F1} ms (2*{model.MatmulParams / 1e9:F2}e9*2048 FLOP at measured GEMM rate) -> {prefillFloor / prefillMs * 100:F0}% of floor"));
 
-        Kernels(model, cache, builder, blocksPerSeq);
+        Kernels(model, cache, new StepBatchBuilder(maxTokens, maxSeqs, blocksPerSeq, 16), builder, blocksPerSeq);
     }
 
     private void Row(string name, double us, double bytes, double flops)
@@ -156,7 +157,7 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         report.Timing(string.Create(CultureInfo.InvariantCulture, $"| {name} | {us:F1} us | {what} | floor {floorUs:F1} us | {floorUs / us * 100:F0}% |"));
     }
 
-    private void Kernels(BenchModel m, CudaKvCache cache, StepBatchBuilder builder, int blocksPerSeq)
+    private void Kernels(BenchModel m, CudaKvCache cache, StepBatchBuilder builder, StepBatchBuilder longBuilder, int blocksPerSeq)
     {
         report.Line("per-kernel (one layer's call; GEMM weights rotate over the 32 layers' worth of memory where it matters):");
         var s = m.Shape;
@@ -175,6 +176,7 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         }
 
         // Long context decode: split-K.
+        builder = longBuilder;
         builder.Clear();
         var longTable = Enumerable.Range(0, 8192 / 16).ToArray();
         builder.AddSequence([1], 8191, longTable, false);
@@ -183,7 +185,7 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
             8192.0 * BenchModel.KvHeads * BenchModel.HeadDim * 4, 0);
 
         builder.Clear();
-        builder.AddSequence(Enumerable.Repeat(1, 2048).ToArray(), 0, Enumerable.Range(0, 128).ToArray(), false);
+        builder.AddSequence(Enumerable.Repeat(1, 2048).ToArray(), 0, Enumerable.Range(0, 512).ToArray(), false);
         backend.PrepareStep(builder.Build(), cache);
         const int t = 2048;
         Gemms(m, t, "prefill M=2048");

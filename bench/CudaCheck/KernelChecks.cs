@@ -504,14 +504,26 @@ internal sealed class KernelChecks(Gpu gpu, Report report)
 
     private void Gemm()
     {
-        foreach (var (m, n, k, bias, f32) in new[] { (1, 4096, 4096, false, false), (7, 1000, 96, true, false), (64, 512, 4096, false, true), (33, 6144, 4096, true, false) })
+        foreach (var (m, n, k, bias, f32, gemv) in new[]
+        {
+            (1, 4096, 4096, false, false, false), (7, 1000, 96, true, false, false), (64, 512, 4096, false, true, false), (33, 6144, 4096, true, false, false),
+            (1, 6144, 4096, false, false, true), (3, 1001, 4096, true, false, true), (8, 4096, 14336, false, true, true), (5, 77, 100, true, true, true),
+        })
         {
             var x = Rand((long)m * k);
             var w = Rand((long)n * k, 0.05f);
             var b = Rand(n);
             ulong dx = gpu.Bf16(x), dw = gpu.Bf16(w), db = gpu.Bf16(b);
             ulong y = f32 ? gpu.PoisonedF32((long)m * n) : gpu.PoisonedBf16((long)m * n);
-            gpu.Gemm.Run(gpu.Stream, new GemmShape(m, n, k, bias, f32), dx, dw, bias ? db : 0, y);
+            if (gemv)
+            {
+                gpu.Kernels.Gemv(gpu.Stream, dx, dw, bias ? db : 0, y, m, n, k, f32);
+            }
+            else
+            {
+                gpu.Gemm.Run(gpu.Stream, new GemmShape(m, n, k, bias, f32), dx, dw, bias ? db : 0, y, allowTuning: m > 32);
+            }
+
             var got = f32 ? gpu.ReadF32(y, (long)m * n) : gpu.ReadBf16(y, (long)m * n);
             var want = new double[(long)m * n];
             Parallel.For(0, m, r =>
@@ -528,7 +540,7 @@ internal sealed class KernelChecks(Gpu gpu, Report report)
                 }
             });
             var cmp = Compare.Of(got, want);
-            report.Check($"cuBLASLt gemm M={m} N={n} K={k} bias={bias} out={(f32 ? "f32" : "bf16")}", cmp.Passes(f32 ? 1e-3 : Bf16Tol), cmp.ToString());
+            report.Check($"{(gemv ? "gemv" : "cuBLASLt gemm")} M={m} N={n} K={k} bias={bias} out={(f32 ? "f32" : "bf16")}", cmp.Passes(f32 ? 1e-3 : Bf16Tol), cmp.ToString());
         }
 
         gpu.FreeAll();

@@ -40,6 +40,9 @@ public sealed unsafe class CudaBackend : IBackend
     private enum StepMode
     {
         Eager,
+
+        /// <summary>First step of a new graph key: runs eagerly at the padded size so GEMM shapes get tuned before capture.</summary>
+        WarmUp,
         Capturing,
         Replaying,
     }
@@ -177,7 +180,7 @@ public sealed unsafe class CudaBackend : IBackend
             return;
         }
 
-        _key = new GraphKey(bucket, SplitBucket(batch.MaxContextLength), ((CudaKvCache)cache).Buffer.Pointer);
+        _key = new GraphKey(bucket, SplitBucket(batch.MaxContextLength), ((CudaKvCache)cache).Id);
         _rowsOverride = bucket;
         _signature = 17;
         _ops = 0;
@@ -193,11 +196,18 @@ public sealed unsafe class CudaBackend : IBackend
             _graphs.Remove(_key);
         }
 
+        if (_warmedUp.Add(_key))
+        {
+            _mode = StepMode.WarmUp;
+            return;
+        }
+
         _mode = StepMode.Capturing;
         _capture = new GraphCapture(_stream);
     }
 
     private GraphCapture? _capture;
+    private readonly HashSet<GraphKey> _warmedUp = [];
 
     public void Embedding(BackendTensor table, BackendTensor output)
     {
@@ -242,7 +252,14 @@ public sealed unsafe class CudaBackend : IBackend
 
         rows = Rows(rows);
         CheckRows(rows, x, y);
-        _gemm.Run(_stream, new GemmShape(rows, w.Rows, w.Cols, b is not null, y.DType == CudaDType.F32), x.Pointer, w.Pointer, b?.Pointer ?? 0, y.Pointer);
+        if (rows <= KernelLibrary.GemvMaxRows)
+        {
+            _kernels.Gemv(_stream, x.Pointer, w.Pointer, b?.Pointer ?? 0, y.Pointer, rows, w.Rows, w.Cols, y.DType == CudaDType.F32);
+            return;
+        }
+
+        _gemm.Run(_stream, new GemmShape(rows, w.Rows, w.Cols, b is not null, y.DType == CudaDType.F32), x.Pointer, w.Pointer, b?.Pointer ?? 0, y.Pointer,
+            allowTuning: _mode == StepMode.WarmUp);
     }
 
     public void RmsNorm(BackendTensor input, BackendTensor weight, float epsilon, BackendTensor output, int rows)
@@ -340,6 +357,12 @@ public sealed unsafe class CudaBackend : IBackend
         {
             int seqs = Rows(_step.NumSeqs);
             int splits = _mode != StepMode.Eager ? _key.Splits : KernelLibrary.DecodeSplits(_step.MaxContextLength);
+            if (_mode == StepMode.WarmUp)
+            {
+                // Size the split scratch now: the capture that follows must not reallocate it.
+                EnsurePartials((4L * seqs * shape.NumHeads * splits * shape.HeadDim) + (4L * seqs * shape.NumHeads * splits * 2));
+            }
+
             ulong acc = 0, ml = 0;
             if (splits > 1)
             {
@@ -566,7 +589,7 @@ public sealed unsafe class CudaBackend : IBackend
     /// <summary>Counts the op into the step signature; false when a replayed graph does the work instead.</summary>
     private bool Record(int kind, CudaTensor a, CudaTensor? b = null, CudaTensor? c = null, CudaTensor? d = null, int extra = 0)
     {
-        if (_mode == StepMode.Eager)
+        if (_mode is StepMode.Eager or StepMode.WarmUp)
         {
             _context.MakeCurrent();
             return true;

@@ -10,14 +10,20 @@ namespace LlmServe.Cuda.Backend;
 /// </summary>
 public sealed class CudaKvCache : BackendKvCache
 {
+    private static long _nextId;
+
     internal CudaKvCache(CudaContext context, KvCacheSpec spec)
         : base(spec)
     {
+        Id = Interlocked.Increment(ref _nextId);
         PoolBytes = (long)spec.NumBlocks * spec.NumKvHeads * spec.BlockSize * spec.HeadDim * 2;
         Buffer = DeviceBuffer.Allocate(context, PoolBytes * 2 * spec.NumLayers);
     }
 
     internal DeviceBuffer Buffer { get; }
+
+    /// <summary>Unique per cache in this process (addresses are reused after a free; ids are not).</summary>
+    internal long Id { get; }
 
     /// <summary>Bytes of one layer's K (or V) pool.</summary>
     public long PoolBytes { get; }

@@ -4,4 +4,4 @@ namespace LlmServe.Cuda.Backend;
 /// What a captured decode graph is specialised for: padded batch size, decode split count and the KV cache it
 /// addresses (a new model brings a new cache, so it captures its own graphs).
 /// </summary>
-internal readonly record struct GraphKey(int Bucket, int Splits, ulong Cache);
+internal readonly record struct GraphKey(int Bucket, int Splits, long Cache);

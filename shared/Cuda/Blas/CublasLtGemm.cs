@@ -13,6 +13,7 @@ public sealed unsafe class CublasLtGemm : IDisposable
     /// <summary>Workspace offered to cuBLASLt (split-K and stream-K kernels need it).</summary>
     public const long WorkspaceBytes = 32L << 20;
 
+    private readonly CudaContext _context;
     private readonly CublasLtHandle _handle;
     private readonly DeviceBuffer _workspace;
     private readonly Dictionary<GemmShape, GemmPlan> _plans = [];
@@ -26,14 +27,24 @@ public sealed unsafe class CublasLtGemm : IDisposable
         }
 
         context.MakeCurrent();
+        _context = context;
         _handle = CublasLtHandle.Create();
         _workspace = DeviceBuffer.Allocate(context, WorkspaceBytes);
     }
 
     public int CachedPlans => _plans.Count;
 
-    /// <summary>Enqueues Y = X·Wᵀ (+bias) on <paramref name="stream"/>. X, W, bias bf16; Y bf16 or fp32 per the shape.</summary>
-    public void Run(CudaStream stream, GemmShape shape, ulong x, ulong w, ulong bias, ulong y)
+    /// <summary>Row counts up to this are tuned by timing (decode shapes); larger ones take the heuristic's first choice.</summary>
+    public const int TuneMaxRows = 512;
+
+    private const int Candidates = 8;
+
+    /// <summary>
+    /// Enqueues Y = X·Wᵀ (+bias) on <paramref name="stream"/>. X, W, bias bf16; Y bf16 or fp32 per the shape.
+    /// With <paramref name="allowTuning"/> (never during a graph capture) a new decode-sized shape times the
+    /// heuristic's candidates on these very buffers once and keeps the fastest.
+    /// </summary>
+    public void Run(CudaStream stream, GemmShape shape, ulong x, ulong w, ulong bias, ulong y, bool allowTuning = false)
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (shape.M == 0)
@@ -47,11 +58,81 @@ public sealed unsafe class CublasLtGemm : IDisposable
             CublasLtApi.Check(CublasLtApi.cublasLtMatmulDescSetAttribute(plan.Desc, CublasLtApi.DescBiasPointer, &bias, (nuint)sizeof(ulong)));
         }
 
+        if (allowTuning && !plan.Tuned && shape.M <= TuneMaxRows)
+        {
+            Tune(stream, plan, x, w, y);
+        }
+
+        Launch(stream, plan, plan.Algo, plan.WorkspaceBytes, x, w, y);
+    }
+
+    private void Launch(CudaStream stream, GemmPlan plan, CublasLtApi.MatmulAlgo algo, nuint workspace, ulong x, ulong w, ulong y)
+    {
         float alpha = 1f, beta = 0f;
-        var algo = plan.Algo;
         CublasLtApi.Check(CublasLtApi.cublasLtMatmul(
             _handle.Handle, plan.Desc, &alpha, w, plan.A, x, plan.B, &beta, y, plan.C, y, plan.C,
-            &algo, _workspace.Pointer, plan.WorkspaceBytes, stream.Handle));
+            &algo, _workspace.Pointer, workspace, stream.Handle));
+    }
+
+    private void Tune(CudaStream stream, GemmPlan plan, ulong x, ulong w, ulong y)
+    {
+        plan.Tuned = true;
+        var results = stackalloc CublasLtApi.HeuristicResult[Candidates];
+        int found = Heuristic(plan, results, Candidates);
+        if (found <= 1)
+        {
+            return;
+        }
+
+        using var start = CudaEvent.Create(_context);
+        using var end = CudaEvent.Create(_context);
+        float best = float.MaxValue;
+        for (int i = 0; i < found; i++)
+        {
+            try
+            {
+                Launch(stream, plan, results[i].Algo, results[i].WorkspaceSize, x, w, y);
+                start.Record(stream);
+                for (int r = 0; r < 3; r++)
+                {
+                    Launch(stream, plan, results[i].Algo, results[i].WorkspaceSize, x, w, y);
+                }
+
+                end.Record(stream);
+                end.Synchronize();
+            }
+            catch (CudaException)
+            {
+                continue; // a candidate that cannot run here is simply not chosen
+            }
+
+            float ms = CudaEvent.ElapsedMilliseconds(start, end);
+            if (ms < best)
+            {
+                best = ms;
+                plan.Algo = results[i].Algo;
+                plan.WorkspaceBytes = results[i].WorkspaceSize;
+            }
+        }
+    }
+
+    private int Heuristic(GemmPlan plan, CublasLtApi.HeuristicResult* results, int requested)
+    {
+        nint pref;
+        CublasLtApi.Check(CublasLtApi.cublasLtMatmulPreferenceCreate(&pref));
+        try
+        {
+            ulong ws = WorkspaceBytes;
+            CublasLtApi.Check(CublasLtApi.cublasLtMatmulPreferenceSetAttribute(pref, CublasLtApi.PrefMaxWorkspaceBytes, &ws, sizeof(ulong)));
+            int found;
+            CublasLtApi.Check(CublasLtApi.cublasLtMatmulAlgoGetHeuristic(
+                _handle.Handle, plan.Desc, plan.A, plan.B, plan.C, plan.C, pref, requested, results, &found));
+            return found;
+        }
+        finally
+        {
+            _ = CublasLtApi.cublasLtMatmulPreferenceDestroy(pref);
+        }
     }
 
     private GemmPlan Plan(GemmShape shape)
@@ -80,28 +161,14 @@ public sealed unsafe class CublasLtGemm : IDisposable
             CublasLtApi.Check(CublasLtApi.cublasLtMatrixLayoutCreate(&lc, outType, (ulong)shape.N, (ulong)shape.M, shape.N));
             plan.C = lc;
 
-            nint pref;
-            CublasLtApi.Check(CublasLtApi.cublasLtMatmulPreferenceCreate(&pref));
-            try
+            CublasLtApi.HeuristicResult result;
+            if (Heuristic(plan, &result, 1) < 1)
             {
-                ulong ws = WorkspaceBytes;
-                CublasLtApi.Check(CublasLtApi.cublasLtMatmulPreferenceSetAttribute(pref, CublasLtApi.PrefMaxWorkspaceBytes, &ws, sizeof(ulong)));
-                CublasLtApi.HeuristicResult result;
-                int found;
-                CublasLtApi.Check(CublasLtApi.cublasLtMatmulAlgoGetHeuristic(
-                    _handle.Handle, plan.Desc, plan.A, plan.B, plan.C, plan.C, pref, 1, &result, &found));
-                if (found < 1)
-                {
-                    throw new CudaException($"cuBLASLt has no algorithm for {shape}");
-                }
+                throw new CudaException($"cuBLASLt has no algorithm for {shape}");
+            }
 
-                plan.Algo = result.Algo;
-                plan.WorkspaceBytes = result.WorkspaceSize;
-            }
-            finally
-            {
-                _ = CublasLtApi.cublasLtMatmulPreferenceDestroy(pref);
-            }
+            plan.Algo = result.Algo;
+            plan.WorkspaceBytes = result.WorkspaceSize;
         }
         catch
         {

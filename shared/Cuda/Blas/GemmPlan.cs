@@ -12,6 +12,9 @@ internal sealed unsafe class GemmPlan : IDisposable
     public CublasLtApi.MatmulAlgo Algo;
     public nuint WorkspaceBytes;
 
+    /// <summary>Whether the algorithm was picked by timing the heuristic's candidates rather than taking its first.</summary>
+    public bool Tuned;
+
     public void Dispose()
     {
         if (Desc != 0)

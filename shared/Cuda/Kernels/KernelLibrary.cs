@@ -21,6 +21,7 @@ public sealed unsafe class KernelLibrary : IDisposable
     private readonly CudaFunction _reduce, _argmaxPartial, _argmaxFinal, _toBf16, _toF32, _f16ToBf16, _fillRandom;
     private readonly Dictionary<(int D, int G), CudaFunction> _decode = [];
     private readonly Dictionary<int, CudaFunction> _prefill = [];
+    private readonly Dictionary<int, CudaFunction> _gemv = [];
     private readonly int _sms;
 
     private KernelLibrary(CudaModule module, int sms)
@@ -41,6 +42,11 @@ public sealed unsafe class KernelLibrary : IDisposable
         _toF32 = module.GetFunction("bf16_to_f32");
         _f16ToBf16 = module.GetFunction("f16_to_bf16");
         _fillRandom = module.GetFunction("fill_random_bf16");
+        foreach (var m in new[] { 1, 2, 4, 8 })
+        {
+            _gemv[m] = module.GetFunction($"gemv_m{m}");
+        }
+
         foreach (var d in SupportedHeadDims)
         {
             foreach (var g in new[] { 1, 2, 4, 8, 16 })
@@ -97,6 +103,19 @@ public sealed unsafe class KernelLibrary : IDisposable
         {
             throw new NotSupportedException($"{heads} query heads over {kvHeads} KV heads is not a supported grouping");
         }
+    }
+
+    /// <summary>Largest row count the skinny GEMM handles; above it cuBLASLt's tensor-core kernels win.</summary>
+    public const int GemvMaxRows = 8;
+
+    /// <summary>y[M×N] = x[M×K]·w[N×K]ᵀ (+bias) for M ≤ <see cref="GemvMaxRows"/>, bound by reading w once.</summary>
+    public void Gemv(CudaStream s, ulong x, ulong w, ulong bias, ulong y, int m, int n, int k, bool outputF32)
+    {
+        int f32 = outputF32 ? 1 : 0;
+        var fn = _gemv[m <= 1 ? 1 : m <= 2 ? 2 : m <= 4 ? 4 : 8];
+        void** a = stackalloc void*[8];
+        a[0] = &x; a[1] = &w; a[2] = &bias; a[3] = &y; a[4] = &m; a[5] = &n; a[6] = &k; a[7] = &f32;
+        fn.Launch(s, ((uint)((n + 7) / 8), 1, 1), 256, 0, a);
     }
 
     public void Embedding(CudaStream s, ulong table, ulong ids, ulong output, int tokens, int hidden, int vocab)
