@@ -2,11 +2,17 @@ namespace LlmServe.ChatTemplates.Runtime;
 
 /// <summary>
 /// One frame of variables. Jinja2 gives every loop iteration, macro call and with block its own frame:
-/// a set inside them does not leak out, while a set inside an if does.
+/// a set inside them does not leak out, while a set inside an if does. Frames are small (a loop iteration
+/// holds the target and <c>loop</c>), so names are kept in a short array until there are many.
 /// </summary>
 internal sealed class Scope(Scope? parent)
 {
-    private readonly Dictionary<string, object?> _vars = new(StringComparer.Ordinal);
+    private const int InlineCapacity = 8;
+
+    private string[]? _names;
+    private object?[]? _values;
+    private int _count;
+    private Dictionary<string, object?>? _many;
 
     public Scope? Parent { get; } = parent;
 
@@ -14,7 +20,7 @@ internal sealed class Scope(Scope? parent)
     {
         for (Scope? s = this; s is not null; s = s.Parent)
         {
-            if (s._vars.TryGetValue(name, out value))
+            if (s.TryGetLocal(name, out value))
             {
                 return true;
             }
@@ -24,5 +30,59 @@ internal sealed class Scope(Scope? parent)
         return false;
     }
 
-    public void Set(string name, object? value) => _vars[name] = value;
+    private bool TryGetLocal(string name, out object? value)
+    {
+        if (_many is not null)
+        {
+            return _many.TryGetValue(name, out value);
+        }
+
+        for (int i = 0; i < _count; i++)
+        {
+            if (string.Equals(_names![i], name, StringComparison.Ordinal))
+            {
+                value = _values![i];
+                return true;
+            }
+        }
+
+        value = null;
+        return false;
+    }
+
+    public void Set(string name, object? value)
+    {
+        if (_many is not null)
+        {
+            _many[name] = value;
+            return;
+        }
+
+        for (int i = 0; i < _count; i++)
+        {
+            if (string.Equals(_names![i], name, StringComparison.Ordinal))
+            {
+                _values![i] = value;
+                return;
+            }
+        }
+
+        if (_count == InlineCapacity)
+        {
+            _many = new Dictionary<string, object?>(StringComparer.Ordinal);
+            for (int i = 0; i < _count; i++)
+            {
+                _many[_names![i]] = _values![i];
+            }
+
+            _many[name] = value;
+            return;
+        }
+
+        _names ??= new string[InlineCapacity];
+        _values ??= new object?[InlineCapacity];
+        _names[_count] = name;
+        _values[_count] = value;
+        _count++;
+    }
 }
