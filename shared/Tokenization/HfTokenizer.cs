@@ -20,7 +20,7 @@ public sealed class HfTokenizer
     private readonly string?[] _idToToken;
     private readonly bool[] _isSpecial;
     private readonly bool[] _isByteFallback;
-    private readonly Dictionary<string, int> _tokenToId;
+    private readonly Dictionary<string, int> _addedTokenToId;
     private readonly HashSet<string> _specialContents;
 
     private HfTokenizer(TokenizerDefinition definition)
@@ -39,7 +39,7 @@ public sealed class HfTokenizer
 
         VocabSize = maxId + 1;
         _idToToken = new string?[VocabSize];
-        _tokenToId = new Dictionary<string, int>(definition.Model.Vocab, StringComparer.Ordinal);
+        _addedTokenToId = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach ((string token, int id) in definition.Model.Vocab)
         {
             _idToToken[id] = token;
@@ -50,7 +50,7 @@ public sealed class HfTokenizer
         foreach (AddedToken t in definition.AddedTokens)
         {
             _idToToken[t.Id] = t.Content;
-            _tokenToId[t.Content] = t.Id;
+            _addedTokenToId[t.Content] = t.Id;
             if (t.Special)
             {
                 _specialContents.Add(t.Content);
@@ -204,7 +204,8 @@ public sealed class HfTokenizer
     public string? IdToToken(int id) => (uint)id < (uint)VocabSize ? _idToToken[id] : null;
 
     /// <summary>The id of a token string (added tokens included), or null.</summary>
-    public int? TokenToId(string token) => token is not null && _tokenToId.TryGetValue(token, out int id) ? id : null;
+    public int? TokenToId(string token) =>
+        token is not null && (_addedTokenToId.TryGetValue(token, out int id) || _definition.Model.Vocab.TryGetValue(token, out id)) ? id : null;
 
     /// <summary>Whether the id is an added token marked special (what skip_special_tokens drops).</summary>
     public bool IsSpecial(int id) => (uint)id < (uint)VocabSize && _isSpecial[id];

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -65,28 +66,6 @@ internal static class TokenizerJsonLoader
             vocab[entry.Name] = entry.Value.GetInt32();
         }
 
-        var merges = new List<(string, string)>();
-        if (m.TryGetProperty("merges", out JsonElement mergesJson))
-        {
-            foreach (JsonElement merge in mergesJson.EnumerateArray())
-            {
-                if (merge.ValueKind == JsonValueKind.Array)
-                {
-                    merges.Add((merge[0].GetString()!, merge[1].GetString()!));
-                    continue;
-                }
-
-                string line = merge.GetString()!;
-                int space = line.IndexOf(' ', StringComparison.Ordinal);
-                if (space < 0 || line.IndexOf(' ', space + 1) >= 0)
-                {
-                    throw new TokenizerLoadException($"BPE merge '{line}' is not two space-separated tokens");
-                }
-
-                merges.Add((line[..space], line[(space + 1)..]));
-            }
-        }
-
         var options = new BpeOptions(
             Str(m, "unk_token"),
             Bool(m, "fuse_unk", false),
@@ -94,6 +73,9 @@ internal static class TokenizerJsonLoader
             Bool(m, "ignore_merges", false),
             Str(m, "continuing_subword_prefix"),
             Str(m, "end_of_word_suffix"));
+        MergeTable merges = m.TryGetProperty("merges", out JsonElement mergesJson) && mergesJson.ValueKind == JsonValueKind.Array
+            ? MergeListReader.Read(JsonMarshal.GetRawUtf8Value(mergesJson), mergesJson.GetArrayLength(), vocab, options.ContinuingSubwordPrefix)
+            : new MergeTable(0);
         return new BpeModel(vocab, merges, options);
     }
 

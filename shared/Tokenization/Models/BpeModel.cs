@@ -15,7 +15,7 @@ internal sealed class BpeModel
 
     private readonly Dictionary<string, int> _vocab;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _vocabBySpan;
-    private readonly Dictionary<long, long> _merges;
+    private readonly MergeTable _merges;
     private readonly BpeOptions _options;
     private readonly int _unknownId = -1;
     private readonly int[] _byteFallbackIds;
@@ -27,7 +27,7 @@ internal sealed class BpeModel
     [ThreadStatic]
     private static BpeWorkspace? t_workspace;
 
-    public BpeModel(Dictionary<string, int> vocab, IReadOnlyList<(string Left, string Right)> merges, BpeOptions options)
+    public BpeModel(Dictionary<string, int> vocab, MergeTable merges, BpeOptions options)
     {
         _vocab = vocab;
         _vocabBySpan = vocab.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -58,24 +58,7 @@ internal sealed class BpeModel
             }
         }
 
-        int prefixLength = options.ContinuingSubwordPrefix?.Length ?? 0;
-        _merges = new Dictionary<long, long>(merges.Count);
-        for (int rank = 0; rank < merges.Count; rank++)
-        {
-            (string left, string right) = merges[rank];
-            if (!vocab.TryGetValue(left, out int leftId) || !vocab.TryGetValue(right, out int rightId))
-            {
-                throw new TokenizerLoadException($"BPE merge '{left} {right}' uses a token that is not in the vocabulary");
-            }
-
-            string merged = string.Concat(left, right.AsSpan(Math.Min(prefixLength, right.Length)));
-            if (!vocab.TryGetValue(merged, out int newId))
-            {
-                throw new TokenizerLoadException($"BPE merge '{left} {right}' produces '{merged}', which is not in the vocabulary");
-            }
-
-            _merges[Key(leftId, rightId)] = ((long)rank << 32) | (uint)newId;
-        }
+        _merges = merges;
     }
 
     public IReadOnlyDictionary<string, int> Vocab => _vocab;
@@ -281,7 +264,7 @@ internal sealed class BpeModel
     {
         int leftId = ws.Ids[left];
         int rightId = ws.Ids[right];
-        if (!_merges.TryGetValue(Key(leftId, rightId), out long packed))
+        if (!_merges.TryGet(MergeTable.Key(leftId, rightId), out int rank, out int newId))
         {
             return;
         }
@@ -293,12 +276,12 @@ internal sealed class BpeModel
 
         var candidate = new BpeWorkspace.Candidate
         {
-            Rank = (int)(packed >> 32),
+            Rank = rank,
             Left = left,
             Right = right,
             LeftId = leftId,
             RightId = rightId,
-            NewId = (int)packed,
+            NewId = newId,
         };
 
         BpeWorkspace.Candidate[] heap = ws.Heap;
@@ -353,6 +336,4 @@ internal sealed class BpeModel
 
         return top;
     }
-
-    private static long Key(int left, int right) => ((long)left << 32) | (uint)right;
 }
