@@ -18,7 +18,12 @@ public sealed class CpuBackend : IBackend
     private const int RowGrain = 4;
 
     private readonly CpuParallel _parallel;
+    // Query lengths from which attention runs as GEMM tiles instead of per-row dot products.
+    private const int PrefillThreshold = 8;
+
     private readonly CpuStep _step = new();
+    private int[] _shortRows = new int[64];
+    private int[] _prefillBlocks = new int[64];
 
     private readonly bool _packWeights;
 
@@ -252,30 +257,88 @@ public sealed class CpuBackend : IBackend
         var values = kv.Values[layer];
         int d = shape.HeadDim;
         int blockSize = kv.Spec.BlockSize;
-        int items = _step.NumTokens * shape.NumHeads;
+        var step = _step;
 
-        // One item = one (query row, head); contexts differ per row so ranges balance only roughly.
-        _parallel.For(items, 8, (start, end) =>
+        // Short queries (decode) run per (row, head) with dot products; longer ones (prefill chunks) run in
+        // blocks of rows as GEMMs. Work lists are rebuilt per call into reused arrays.
+        int shortRows = 0;
+        int blocks = 0;
+        for (int s = 0; s < step.NumSeqs; s++)
         {
-            for (int item = start; item < end; item++)
+            int start = step.QueryStarts[s];
+            int qLen = step.QueryStarts[s + 1] - start;
+            if (qLen < PrefillThreshold)
             {
-                int r = item / shape.NumHeads;
+                for (int r = start; r < start + qLen; r++)
+                {
+                    _shortRows = Grow(_shortRows, shortRows + 1);
+                    _shortRows[shortRows++] = r;
+                }
+
+                continue;
+            }
+
+            for (int b = 0; b < qLen; b += PrefillAttentionKernel.QueryBlock)
+            {
+                _prefillBlocks = Grow(_prefillBlocks, (blocks + 1) * 2);
+                _prefillBlocks[blocks * 2] = s;
+                _prefillBlocks[(blocks * 2) + 1] = b;
+                blocks++;
+            }
+        }
+
+        var shortList = _shortRows;
+        _parallel.For(shortRows * shape.NumHeads, 8, (first, end) =>
+        {
+            for (int item = first; item < end; item++)
+            {
+                int r = shortList[item / shape.NumHeads];
                 int h = item % shape.NumHeads;
-                int s = _step.RowSequence[r];
-                int qLen = _step.QueryStarts[s + 1] - _step.QueryStarts[s];
-                int visible = _step.ContextLengths[s] - qLen + (r - _step.QueryStarts[s]) + 1;
-                var table = _step.BlockTables.AsSpan(s * _step.BlockTableStride, _step.BlockTableStride);
+                int s = step.RowSequence[r];
+                int qLen = step.QueryStarts[s + 1] - step.QueryStarts[s];
+                int visible = step.ContextLengths[s] - qLen + (r - step.QueryStarts[s]) + 1;
                 PagedAttentionKernel.Attend(
                     t.Row(r).Slice(h * d, d),
                     keys,
                     values,
-                    table,
+                    step.BlockTables.AsSpan(s * step.BlockTableStride, step.BlockTableStride),
                     blockSize,
                     kv.SlotWidth,
                     h / shape.GroupSize * d,
                     visible,
                     scale,
                     o.Row(r).Slice(h * d, d));
+            }
+        });
+
+        var blockList = _prefillBlocks;
+        _parallel.For(blocks * shape.NumHeads, 1, (first, end) =>
+        {
+            for (int item = first; item < end; item++)
+            {
+                int block = item / shape.NumHeads;
+                int h = item % shape.NumHeads;
+                int s = blockList[block * 2];
+                int offset = blockList[(block * 2) + 1];
+                int start = step.QueryStarts[s];
+                int qLen = step.QueryStarts[s + 1] - start;
+                int rows = Math.Min(PrefillAttentionKernel.QueryBlock, qLen - offset);
+                PrefillAttentionKernel.Attend(
+                    t,
+                    start + offset,
+                    rows,
+                    step.ContextLengths[s] - qLen + offset,
+                    h * d,
+                    d,
+                    keys,
+                    values,
+                    step.BlockTables.AsSpan(s * step.BlockTableStride, step.BlockTableStride),
+                    blockSize,
+                    kv.SlotWidth,
+                    h / shape.GroupSize * d,
+                    scale,
+                    o,
+                    h * d);
             }
         });
     }
@@ -332,6 +395,8 @@ public sealed class CpuBackend : IBackend
     public void Dispose()
     {
     }
+
+    private static int[] Grow(int[] array, int length) => array.Length >= length ? array : new int[Math.Max(length, array.Length * 2)];
 
     private static CpuTensor Cpu(BackendTensor tensor) =>
         tensor as CpuTensor ?? throw new ArgumentException($"{tensor} does not belong to the CPU backend", nameof(tensor));

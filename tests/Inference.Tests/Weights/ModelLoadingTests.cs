@@ -21,7 +21,7 @@ public sealed class ModelLoadingTests
         Assert.True(File.Exists(Path.Combine(sharded.Directory, WeightStore.IndexFileName)));
         Assert.Equal(3, Directory.GetFiles(sharded.Directory, "*.safetensors").Length);
         Assert.False(File.Exists(Path.Combine(sharded.Directory, WeightStore.SingleFileName)));
-        LogitAssert.Close(Logits(single.Directory), Logits(sharded.Directory), 1e-6, "sharded");
+        LogitAssert.Close(Logits(single.Directory), Logits(sharded.Directory), 1e-5, "sharded");
     }
 
     [Fact]
@@ -38,7 +38,7 @@ public sealed class ModelLoadingTests
         Assert.Equal(c5.RopeScaling, c4.RopeScaling);
         Assert.Equal(500000, c4.RopeTheta);
         Assert.Equal("llama3", c4.RopeScaling.Type);
-        LogitAssert.Close(Logits(v5.Directory), Logits(v4.Directory), 1e-6, "config forms");
+        LogitAssert.Close(Logits(v5.Directory), Logits(v4.Directory), 1e-5, "config forms");
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public sealed class ModelLoadingTests
 
         // Same weights, config says untied, but lm_head.weight is absent: the embedding serves as lm-head.
         File.WriteAllText(Path.Combine(tied.Directory, "config.json"), RandomCheckpointWriter.ConfigJson(spec with { TieWordEmbeddings = false }));
-        LogitAssert.Close(logits, Logits(tied.Directory), 1e-6, "implicit tie");
+        LogitAssert.Close(logits, Logits(tied.Directory), 1e-5, "implicit tie");
     }
 
     [Theory]

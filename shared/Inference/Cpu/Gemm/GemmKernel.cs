@@ -52,7 +52,7 @@ internal readonly unsafe struct GemmKernel
 
     public static GemmKernel? For(GemmIsa isa) => isa switch
     {
-        GemmIsa.Avx512 => new GemmKernel(isa, MicroKernel512.MR, MicroKernel512.NR, 24, 2048, &MicroKernel512.Run, &DotKernel512.Run),
+        GemmIsa.Avx512 => new GemmKernel(isa, MicroKernel512.MR, MicroKernel512.NR, 12, 1024, &MicroKernel512.Run, &DotKernel512.Run),
         GemmIsa.Avx2 => new GemmKernel(isa, MicroKernel256.MR, MicroKernel256.NR, 24, 2048, &MicroKernel256.Run, &DotKernel256.Run),
         _ => null,
     };

@@ -19,7 +19,7 @@ public static unsafe class SgemmNT
     public const int SmallMThreshold = 16;
 
     // Below this many multiply-adds per thread, a thread hand-off costs more than it saves.
-    private const long MinWorkPerThread = 1L << 20;
+    private const long MinWorkPerThread = 1L << 18;
 
     /// <summary>Computes C = A·Bᵀ (overwrites C), or C += A·Bᵀ when <paramref name="accumulate"/> is true.</summary>
     public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k, bool accumulate = false) =>
@@ -101,7 +101,7 @@ public static unsafe class SgemmNT
         {
             Parallel.For(0, threads, t =>
             {
-                var (j0, j1) = Split(op.N, DotKernel512.Block, t, threads);
+                var (j0, j1) = Split(op.N, SmallMGemm.BlockRows, t, threads);
                 SmallMGemm.ComputeColumns(kernel, op, j0, j1);
             });
             return;
