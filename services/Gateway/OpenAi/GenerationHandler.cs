@@ -195,7 +195,7 @@ public sealed partial class GenerationHandler(
                 state.Text.Append(choice.Text);
                 for (int i = 0; i < choice.Logprobs.Count; i++)
                 {
-                    state.Logprobs.Add((LogprobsJson.TokenText(choice, i), choice.Logprobs[i]));
+                    state.Logprobs.Add((LogprobEntries.TokenText(choice, i), choice.Logprobs[i]));
                 }
             }
             if (choice.FinishReason != FinishReason.None)

@@ -36,7 +36,7 @@ internal sealed class ChatResponseFormat(GenerationRequest request, string id, l
             if (Request.Logprobs && choice.Logprobs.Count > 0)
             {
                 w.WritePropertyName("logprobs"u8);
-                LogprobsJson.WriteChat(w, LogprobsJson.Entries(choice), Request.TopLogprobs);
+                LogprobsJson.WriteChat(w, new LogprobEntries(choice), Request.TopLogprobs);
             }
             else
             {
@@ -65,7 +65,7 @@ internal sealed class ChatResponseFormat(GenerationRequest request, string id, l
         if (Request.Logprobs)
         {
             w.WritePropertyName("logprobs"u8);
-            LogprobsJson.WriteChat(w, state.Logprobs, Request.TopLogprobs);
+            LogprobsJson.WriteChat(w, new LogprobEntries(state.Logprobs), Request.TopLogprobs);
         }
         else
         {

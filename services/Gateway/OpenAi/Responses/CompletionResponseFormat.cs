@@ -25,7 +25,7 @@ internal sealed class CompletionResponseFormat(GenerationRequest request, string
         {
             w.WritePropertyName("logprobs"u8);
             int offset = state.TextOffset;
-            LogprobsJson.WriteCompletion(w, LogprobsJson.Entries(choice), Request.TopLogprobs, ref offset);
+            LogprobsJson.WriteCompletion(w, new LogprobEntries(choice), Request.TopLogprobs, ref offset);
             state.TextOffset = offset;
         }
         else
@@ -43,7 +43,7 @@ internal sealed class CompletionResponseFormat(GenerationRequest request, string
         {
             w.WritePropertyName("logprobs"u8);
             int offset = 0;
-            LogprobsJson.WriteCompletion(w, state.Logprobs, Request.TopLogprobs, ref offset);
+            LogprobsJson.WriteCompletion(w, new LogprobEntries(state.Logprobs), Request.TopLogprobs, ref offset);
         }
         else
         {

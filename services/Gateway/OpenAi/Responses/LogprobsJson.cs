@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using LlmServe.Contracts;
@@ -18,27 +18,21 @@ internal static class LogprobsJson
     // JSON has no -Infinity; vLLM clamps the same way.
     private const float Floor = -9999.0f;
 
-    public static string TokenText(ChoiceText choice, int i) =>
-        i < choice.LogprobTokens.Count ? choice.LogprobTokens[i] : IdText(choice.Logprobs[i].TokenId);
-
-    public static void WriteChat(Utf8JsonWriter w, IReadOnlyList<(string Token, TokenLogprob Logprob)> entries, int top)
+    public static void WriteChat(Utf8JsonWriter w, LogprobEntries entries, int top)
     {
         w.WriteStartObject();
         w.WriteStartArray("content"u8);
-        foreach (var (token, lp) in entries)
+        for (int i = 0; i < entries.Count; i++)
         {
+            var (token, lp) = entries[i];
             w.WriteStartObject();
             WriteTokenFields(w, token, lp.Logprob);
             w.WriteStartArray("top_logprobs"u8);
-            int written = 0;
-            foreach (var alt in lp.Top)
+            for (int k = 0; k < lp.Top.Count && k < top; k++)
             {
-                if (written++ >= top)
-                {
-                    break;
-                }
+                var alt = lp.Top[k];
                 w.WriteStartObject();
-                WriteTokenFields(w, alt.TokenId == lp.TokenId ? token : IdText(alt.TokenId), alt.Logprob);
+                WriteTokenFields(w, alt.TokenId == lp.TokenId ? token : LogprobEntries.IdText(alt.TokenId), alt.Logprob);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -49,61 +43,47 @@ internal static class LogprobsJson
     }
 
     /// <summary>Completions shape; advances <paramref name="textOffset"/> by each token's length.</summary>
-    public static void WriteCompletion(Utf8JsonWriter w, IReadOnlyList<(string Token, TokenLogprob Logprob)> entries, int top, ref int textOffset)
+    public static void WriteCompletion(Utf8JsonWriter w, LogprobEntries entries, int top, ref int textOffset)
     {
         w.WriteStartObject();
         w.WriteStartArray("tokens"u8);
-        foreach (var (token, _) in entries)
+        for (int i = 0; i < entries.Count; i++)
         {
-            w.WriteStringValue(token);
+            w.WriteStringValue(entries[i].Token);
         }
         w.WriteEndArray();
         w.WriteStartArray("token_logprobs"u8);
-        foreach (var (_, lp) in entries)
+        for (int i = 0; i < entries.Count; i++)
         {
-            w.WriteNumberValue(Clamp(lp.Logprob));
+            w.WriteNumberValue(Clamp(entries[i].Logprob.Logprob));
         }
         w.WriteEndArray();
         w.WriteStartArray("top_logprobs"u8);
-        foreach (var (token, lp) in entries)
+        for (int i = 0; i < entries.Count; i++)
         {
             if (top == 0)
             {
                 w.WriteNullValue();
                 continue;
             }
+            var (token, lp) = entries[i];
             w.WriteStartObject();
-            int written = 0;
-            foreach (var alt in lp.Top)
+            for (int k = 0; k < lp.Top.Count && k < top; k++)
             {
-                if (written++ >= top)
-                {
-                    break;
-                }
-                w.WriteNumber(alt.TokenId == lp.TokenId ? token : IdText(alt.TokenId), Clamp(alt.Logprob));
+                var alt = lp.Top[k];
+                w.WriteNumber(alt.TokenId == lp.TokenId ? token : LogprobEntries.IdText(alt.TokenId), Clamp(alt.Logprob));
             }
             w.WriteEndObject();
         }
         w.WriteEndArray();
         w.WriteStartArray("text_offset"u8);
-        foreach (var (token, _) in entries)
+        for (int i = 0; i < entries.Count; i++)
         {
             w.WriteNumberValue(textOffset);
-            textOffset += token.Length;
+            textOffset += entries[i].Token.Length;
         }
         w.WriteEndArray();
         w.WriteEndObject();
-    }
-
-    /// <summary>The entries of one streamed choice delta.</summary>
-    public static List<(string Token, TokenLogprob Logprob)> Entries(ChoiceText choice)
-    {
-        var list = new List<(string, TokenLogprob)>(choice.Logprobs.Count);
-        for (int i = 0; i < choice.Logprobs.Count; i++)
-        {
-            list.Add((TokenText(choice, i), choice.Logprobs[i]));
-        }
-        return list;
     }
 
     private static void WriteTokenFields(Utf8JsonWriter w, string token, float logprob)
@@ -111,14 +91,20 @@ internal static class LogprobsJson
         w.WriteString("token"u8, token);
         w.WriteNumber("logprob"u8, Clamp(logprob));
         w.WriteStartArray("bytes"u8);
-        foreach (byte b in Encoding.UTF8.GetBytes(token))
+        int max = Encoding.UTF8.GetMaxByteCount(token.Length);
+        byte[]? rented = null;
+        Span<byte> utf8 = max <= 256 ? stackalloc byte[256] : (rented = ArrayPool<byte>.Shared.Rent(max));
+        int length = Encoding.UTF8.GetBytes(token, utf8);
+        foreach (byte b in utf8[..length])
         {
             w.WriteNumberValue(b);
+        }
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
         }
         w.WriteEndArray();
     }
 
     private static float Clamp(float logprob) => float.IsFinite(logprob) ? logprob : Floor;
-
-    private static string IdText(int tokenId) => "token_id:" + tokenId.ToString(CultureInfo.InvariantCulture);
 }
