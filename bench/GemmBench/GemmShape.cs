@@ -28,6 +28,8 @@ internal sealed record GemmShape(int M, int N, int K, string Label)
             throw new FormatException($"A shape is MxNxK, got '{text}'.");
         }
 
-        return new GemmShape(int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture), "custom");
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        int m = int.Parse(parts[0], culture), n = int.Parse(parts[1], culture), k = int.Parse(parts[2], culture);
+        return Defaults.FirstOrDefault(s => s.M == m && s.N == n && s.K == k) ?? new GemmShape(m, n, k, "custom");
     }
 }

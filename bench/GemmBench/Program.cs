@@ -4,13 +4,14 @@ using System.Runtime.Intrinsics.X86;
 using LlmServe.GemmBench;
 using LlmServe.Inference.Cpu.Gemm;
 
-// GemmBench [--threads N] [--budget SECONDS] [--numpy results.tsv] [--no-dot] [MxNxK ...]
+// GemmBench [--threads N] [--budget SECONDS] [--clock wall|cpu] [--numpy results.tsv] [--no-dot] [MxNxK ...]
 // Prints GFLOP/s of SgemmNT (row-major B and prepacked B), a TensorPrimitives.Dot-per-element GEMM and,
 // when given, numpy/OpenBLAS numbers measured on the same shapes (bench/gemm/numpy_sgemm.py).
 int threads = 2;
 double budget = 1.0;
 string? numpyFile = null;
 bool runDot = true;
+bool cpuClock = false;
 var shapes = new List<GemmShape>();
 for (int i = 0; i < args.Length; i++)
 {
@@ -20,6 +21,7 @@ for (int i = 0; i < args.Length; i++)
         case "--budget": budget = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--numpy": numpyFile = args[++i]; break;
         case "--no-dot": runDot = false; break;
+        case "--clock": cpuClock = args[++i] == "cpu"; break;
         default: shapes.Add(GemmShape.Parse(args[i])); break;
     }
 }
@@ -34,9 +36,9 @@ var numpy = numpyFile is null ? [] : File.ReadAllLines(numpyFile)
     .Where(f => f.Length == 4)
     .ToDictionary(f => (int.Parse(f[0], CultureInfo.InvariantCulture), int.Parse(f[1], CultureInfo.InvariantCulture), int.Parse(f[2], CultureInfo.InvariantCulture)), f => double.Parse(f[3], CultureInfo.InvariantCulture));
 
-Console.WriteLine($"threads {threads}, AVX-512F {Avx512F.IsSupported}, FMA {Fma.IsSupported}, Vector512 {Vector512.IsHardwareAccelerated}");
-Console.WriteLine("| shape (M×N×K) | use | SgemmNT | SgemmNT prepacked B | Dot-only | numpy/OpenBLAS | ours / OpenBLAS |");
-Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
+Console.WriteLine($"clock: {(cpuClock ? "process CPU time / threads" : "wall")}, threads {threads}, AVX-512F {Avx512F.IsSupported}, FMA {Fma.IsSupported}, Vector512 {Vector512.IsHardwareAccelerated}");
+Console.WriteLine("| shape (M×N×K) | use | SgemmNT | SgemmNT prepacked B | Dot-only | numpy/OpenBLAS | SgemmNT / OpenBLAS | prepacked / OpenBLAS |");
+Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
 var random = new Random(1);
 foreach (var shape in shapes)
 {
@@ -46,11 +48,11 @@ foreach (var shape in shapes)
     var c = new float[m * n];
     var packed = PackedMatrix.Pack(b, n, k);
 
-    double ours = shape.Flops / BestOf.Seconds(() => SgemmNT.Multiply(a, b, c, m, n, k, false, threads), budget) / 1e9;
-    double prepacked = shape.Flops / BestOf.Seconds(() => SgemmNT.Multiply(a, packed, c, m, false, threads), budget) / 1e9;
-    double dot = runDot ? shape.Flops / BestOf.Seconds(() => DotProductGemm.Multiply(a, b, c, m, n, k, threads), budget, maxRuns: 5) / 1e9 : double.NaN;
-    string blas = numpy.TryGetValue((m, n, k), out double g) ? g.ToString("F1", CultureInfo.InvariantCulture) : "-";
-    string ratio = numpy.TryGetValue((m, n, k), out double g2) ? $"{Math.Max(ours, prepacked) / g2 * 100:F0}%" : "-";
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {m}×{n}×{k} | {shape.Label} | {ours:F1} | {prepacked:F1} | {(runDot ? dot.ToString("F1", CultureInfo.InvariantCulture) : "-")} | {blas} | {ratio} |"));
+    double ours = shape.Flops / BestOf.Seconds(() => SgemmNT.Multiply(a, b, c, m, n, k, false, threads), budget, cpuClock, threads) / 1e9;
+    double prepacked = shape.Flops / BestOf.Seconds(() => SgemmNT.Multiply(a, packed, c, m, false, threads), budget, cpuClock, threads) / 1e9;
+    double dot = runDot ? shape.Flops / BestOf.Seconds(() => DotProductGemm.Multiply(a, b, c, m, n, k, threads), budget, cpuClock, threads, maxRuns: 5) / 1e9 : double.NaN;
+    bool haveBlas = numpy.TryGetValue((m, n, k), out double blas);
+    string Format(double x) => double.IsNaN(x) ? "-" : x.ToString("F1", CultureInfo.InvariantCulture);
+    string Ratio(double x) => haveBlas ? string.Create(CultureInfo.InvariantCulture, $"{x / blas * 100:F0}%") : "-";
+    Console.WriteLine($"| {m}×{n}×{k} | {shape.Label} | {Format(ours)} | {Format(prepacked)} | {Format(dot)} | {(haveBlas ? Format(blas) : "-")} | {Ratio(ours)} | {Ratio(prepacked)} |");
 }

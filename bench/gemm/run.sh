@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # CPU SGEMM benchmark: SgemmNT vs a TensorPrimitives.Dot-only GEMM vs numpy/OpenBLAS, same shapes, same
 # thread count. Usage: bench/gemm/run.sh [THREADS] [MxNxK ...]   (default: 2 threads, the standard shapes)
+# CLOCK=cpu (default) times each run as process CPU time / threads, which stays meaningful on a shared,
+# oversubscribed machine; CLOCK=wall times it by the wall clock (use on an idle machine).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 THREADS="${1:-2}"; shift || true
+CLOCK="${CLOCK:-cpu}"
 SHAPES=("$@")
 if [ ${#SHAPES[@]} -eq 0 ]; then
   SHAPES=(512x512x512 1024x1024x1024 2048x2048x2048 1x768x768 1x3072x768 16x768x768 16x3072x768 128x768x768 128x3072x768 512x768x768 512x3072x768)
@@ -20,6 +23,6 @@ trap 'rm -f "$NUMPY_TSV"' EXIT
 # OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE pin an old kernel for safety elsewhere; unset them here only, so
 # OpenBLAS picks the kernel it would pick for this CPU (printed on stderr).
 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$THREADS" OMP_NUM_THREADS="$THREADS" \
-  "$PY" bench/gemm/numpy_sgemm.py "${SHAPES[@]}" > "$NUMPY_TSV"
+  "$PY" bench/gemm/numpy_sgemm.py --clock "$CLOCK" --threads "$THREADS" "${SHAPES[@]}" > "$NUMPY_TSV"
 
-dotnet run -c Release --project bench/GemmBench -- --threads "$THREADS" --numpy "$NUMPY_TSV" "${SHAPES[@]}"
+dotnet run -c Release --project bench/GemmBench -- --threads "$THREADS" --clock "$CLOCK" --numpy "$NUMPY_TSV" "${SHAPES[@]}"

@@ -22,6 +22,8 @@ public sealed class SequenceSampler
     private readonly SamplingOptions _options;
     private readonly int[] _eosTokenIds;
     private readonly int[] _stopTokenIds;
+    private readonly int[] _biasTokenIds;
+    private readonly float[] _biasValues;
     private readonly TokenHistory? _history;
     private readonly ulong _seed;
 
@@ -37,6 +39,10 @@ public sealed class SequenceSampler
         _options = options;
         _eosTokenIds = [.. eosTokenIds];
         _stopTokenIds = [.. options.StopTokenIds];
+        // Arrays, not the dictionary: enumerating an IReadOnlyDictionary boxes its enumerator every step.
+        KeyValuePair<int, float>[] bias = options.LogitBias is null ? [] : [.. options.LogitBias];
+        _biasTokenIds = Array.ConvertAll(bias, pair => pair.Key);
+        _biasValues = Array.ConvertAll(bias, pair => pair.Value);
         _seed = options.Seed ?? RandomSeed();
         if (options.RepetitionPenalty != 1f || options.FrequencyPenalty != 0f || options.PresencePenalty != 0f)
         {
@@ -119,19 +125,15 @@ public sealed class SequenceSampler
 
     private void ApplyLogitBias(Span<float> logits)
     {
-        if (_options.LogitBias is null)
+        for (int i = 0; i < _biasTokenIds.Length; i++)
         {
-            return;
-        }
-
-        foreach (var (id, bias) in _options.LogitBias)
-        {
+            int id = _biasTokenIds[i];
             if ((uint)id >= (uint)logits.Length)
             {
                 throw new ArgumentException($"logit_bias names token {id}, outside the vocabulary of {logits.Length}.", nameof(SamplingOptions.LogitBias));
             }
 
-            logits[id] += bias;
+            logits[id] += _biasValues[i];
         }
     }
 

@@ -7,7 +7,7 @@ namespace LlmServe.Inference.Tests.Gemm;
 public class SgemmNTTests
 {
     // Shapes around every blocking edge: MR (14/6), NR (32/16), the dot block (4), SmallMThreshold (16),
-    // KC (256), MC (336/144) and NC (2048), plus odd sizes.
+    // KC (256), MC (168/144) and NC (1024/2048), plus odd sizes.
     public static TheoryData<int, int, int> Shapes => new()
     {
         { 1, 1, 1 }, { 1, 3, 17 }, { 1, 768, 768 }, { 3, 17, 63 }, { 2, 65, 127 }, { 16, 33, 65 }, { 17, 63, 127 },
