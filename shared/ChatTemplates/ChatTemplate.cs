@@ -108,5 +108,11 @@ public sealed class ChatTemplate
         {
             throw new TemplateException("maximum recursion depth exceeded", e);
         }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidCastException or IndexOutOfRangeException
+                                   or FormatException or OverflowException or KeyNotFoundException or NullReferenceException)
+        {
+            // A gap in this interpreter must surface as a template failure of this request, never take down the service.
+            throw new TemplateException($"template evaluation failed: {e.Message}", e);
+        }
     }
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using LlmServe.ChatTemplates.Runtime.Values;
 
 namespace LlmServe.ChatTemplates.Runtime;
@@ -242,14 +241,4 @@ internal static class Methods
 
     internal static string RequireString(object? value) =>
         value as string ?? throw PyOps.TypeError($"must be str, not {PyFormat.TypeName(value)}");
-
-    internal static StringBuilder AppendAll(StringBuilder sb, IEnumerable<string> parts)
-    {
-        foreach (string part in parts)
-        {
-            sb.Append(part);
-        }
-
-        return sb;
-    }
 }

@@ -33,6 +33,11 @@ internal static class PercentFormat
             if (format[i] == '(' && mapping is not null)
             {
                 int close = format.IndexOf(')', i);
+                if (close < 0)
+                {
+                    throw PyOps.TypeError("incomplete format key");
+                }
+
                 string key = format[(i + 1)..close];
                 value = mapping.TryGetValue(key, out object? v) ? v : throw PyOps.TypeError($"KeyError: '{key}'");
                 haveValue = true;
@@ -54,6 +59,11 @@ internal static class PercentFormat
             {
                 i++;
                 precision = ReadNumber(format, ref i);
+            }
+
+            if (i >= format.Length)
+            {
+                throw PyOps.TypeError("incomplete format");
             }
 
             char conversion = format[i];
