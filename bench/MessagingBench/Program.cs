@@ -2,6 +2,13 @@ using LlmServe.MessagingBench;
 
 // Same measurements, same output format as bench/messaging/cbench.c, so run.sh can put both in one table.
 // usage: MessagingBench <url> <n16> <n128> <n4k> <pubsub-count> <request-count>
+//        MessagingBench probe <url>   (tuning diagnostics, not part of the table)
+if (args is ["probe", var probeUrl])
+{
+    await SerializeProbe.RunAsync(probeUrl);
+    return 0;
+}
+
 if (args.Length != 6)
 {
     Console.Error.WriteLine("usage: MessagingBench url n16 n128 n4k pubsub-count request-count");

@@ -20,16 +20,23 @@
         }                                                                            \
     } while (0)
 
-static natsConnection *connect_to(const char *url)
+static natsConnection *connect_opts(const char *url, bool send_asap)
 {
     natsOptions *opts = NULL;
     natsConnection *nc = NULL;
     CHECK(natsOptions_Create(&opts));
     CHECK(natsOptions_SetURL(opts, url));
+    /* Default (false): a flusher thread batches writes. True: every publish is written at once (lowest latency). */
+    CHECK(natsOptions_SetSendAsap(opts, send_asap));
     CHECK(natsOptions_SetMaxPendingMsgs(opts, 1 << 20));
     CHECK(natsConnection_Connect(&nc, opts));
     natsOptions_Destroy(opts);
     return nc;
+}
+
+static natsConnection *connect_to(const char *url)
+{
+    return connect_opts(url, false);
 }
 
 static void publish_throughput(const char *url, int size, int count)
@@ -123,10 +130,10 @@ static int compare_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static void request_latency(const char *url, int size, int count)
+static void request_latency(const char *url, int size, int count, bool send_asap)
 {
-    natsConnection *responder = connect_to(url);
-    natsConnection *requester = connect_to(url);
+    natsConnection *responder = connect_opts(url, send_asap);
+    natsConnection *requester = connect_opts(url, send_asap);
     natsSubscription *sub = NULL;
     CHECK(natsConnection_Subscribe(&sub, responder, "bench.req", on_request, NULL));
     CHECK(natsConnection_Flush(responder));
@@ -144,8 +151,8 @@ static void request_latency(const char *url, int size, int count)
         natsMsg_Destroy(reply);
     }
     qsort(samples, count, sizeof(int64_t), compare_i64);
-    printf("RESULT impl=c test=req size=%d msgs=%d p50_us=%.1f p99_us=%.1f\n",
-           size, count, samples[count / 2] / 1e3, samples[(int)(count * 0.99)] / 1e3);
+    printf("RESULT impl=%s test=req size=%d msgs=%d p50_us=%.1f p99_us=%.1f\n",
+           send_asap ? "c-asap" : "c", size, count, samples[count / 2] / 1e3, samples[(int)(count * 0.99)] / 1e3);
     free(samples);
     free(payload);
     natsSubscription_Destroy(sub);
@@ -165,7 +172,8 @@ int main(int argc, char **argv)
     publish_throughput(url, 128, atoi(argv[3]));
     publish_throughput(url, 4096, atoi(argv[4]));
     pubsub_throughput(url, 128, atoi(argv[5]));
-    request_latency(url, 128, atoi(argv[6]));
+    request_latency(url, 128, atoi(argv[6]), false);
+    request_latency(url, 128, atoi(argv[6]), true);
     nats_Close();
     return 0;
 }

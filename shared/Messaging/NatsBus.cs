@@ -38,6 +38,7 @@ public sealed class NatsBus : IMessageBus, ISubscriptionOwner
     private volatile bool publishesBlocked;
     private int nextServer;
     private Task supervisor = Task.CompletedTask;
+    private string? lastValidSubject;
 
     /// <summary>Creates a bus that is not connected yet; call <see cref="ConnectAsync(CancellationToken)"/>.</summary>
     /// <exception cref="ArgumentException">An option is invalid.</exception>
@@ -71,6 +72,9 @@ public sealed class NatsBus : IMessageBus, ISubscriptionOwner
 
     /// <summary>Bytes serialized but not yet written to the socket (also what a reconnect will send first).</summary>
     public long PendingOutboundBytes => outbound.PendingBytes;
+
+    /// <summary>Outbound bytes written and the number of socket write batches they took (for benchmarks).</summary>
+    internal (long Bytes, long Batches) WriteStatistics => (outbound.TotalWritten, outbound.BatchesWritten);
 
     /// <summary>Connects and returns a ready bus.</summary>
     /// <exception cref="BusAuthorizationException">The server refused the credentials.</exception>
@@ -135,7 +139,13 @@ public sealed class NatsBus : IMessageBus, ISubscriptionOwner
         MessageHeaders? headers = null, CancellationToken cancellationToken = default)
     {
         ThrowIfNotAcceptingPublishes();
-        SubjectValidator.ValidatePublish(subject, nameof(subject));
+        // Publishers mostly reuse one subject string: checking it once per instance keeps validation off the hot path.
+        if (!ReferenceEquals(subject, lastValidSubject))
+        {
+            SubjectValidator.ValidatePublish(subject, nameof(subject));
+            lastValidSubject = subject;
+        }
+
         if (replyTo is not null)
         {
             SubjectValidator.ValidatePublish(replyTo, nameof(replyTo));
@@ -149,7 +159,7 @@ public sealed class NatsBus : IMessageBus, ISubscriptionOwner
             throw new PayloadTooLargeException(size, maxPayload);
         }
 
-        var frameLength = ProtocolWriter.GetPublishLength(subject, replyTo, headerLength, payload.Length);
+        var frameLength = ProtocolWriter.GetMaxPublishLength(subject, replyTo, headerLength, payload.Length);
         if (TryWritePublish(frameLength, subject, replyTo, headers, headerLength, payload.Span))
         {
             return default;
@@ -294,8 +304,7 @@ public sealed class NatsBus : IMessageBus, ISubscriptionOwner
             return false;
         }
 
-        ProtocolWriter.WritePublish(destination, subject, replyTo, headers, headerLength, payload);
-        outbound.EndWrite(frameLength);
+        outbound.EndWrite(ProtocolWriter.WritePublish(destination, subject, replyTo, headers, headerLength, payload));
         return true;
     }
 

@@ -28,8 +28,10 @@ internal sealed class OutboundBuffer
     private byte[]? current;
     private int currentLength;
     private long pendingBytes;
+    private long unsentBytes;
     private long totalEnqueued;
     private long totalWritten;
+    private long batchesWritten;
     private bool connected;
     private Exception? closedReason;
     private TaskCompletionSource? spaceWaiter;
@@ -62,6 +64,12 @@ internal sealed class OutboundBuffer
             }
         }
     }
+
+    /// <summary>Batches the writer has completed; bytes written / batches is the coalescing achieved.</summary>
+    public long BatchesWritten => Interlocked.Read(ref batchesWritten);
+
+    /// <summary>Bytes appended since the writer last took a batch; read without the lock, so approximate.</summary>
+    public long UnsentBytes => Volatile.Read(ref unsentBytes);
 
     /// <summary>Bytes appended and not yet written (including a batch being written right now).</summary>
     public long PendingBytes
@@ -121,7 +129,10 @@ internal sealed class OutboundBuffer
         return Reserve(length);
     }
 
-    /// <summary>Commits the reserved bytes, releases the lock and wakes the writer if it may be idle.</summary>
+    /// <summary>
+    /// Commits <paramref name="length"/> of the reserved bytes (at most what was reserved), releases the lock
+    /// and wakes the writer if it may be idle.
+    /// </summary>
     public void EndWrite(int length)
     {
         // The writer took everything last time it ran, so data arriving into an empty buffer is the one
@@ -130,6 +141,7 @@ internal sealed class OutboundBuffer
         currentLength += length;
         pendingBytes += length;
         totalEnqueued += length;
+        Volatile.Write(ref unsentBytes, unsentBytes + length);
         gate.Exit();
         if (wasEmpty)
         {
@@ -188,11 +200,13 @@ internal sealed class OutboundBuffer
                 current = null;
                 currentLength = 0;
             }
+
+            Volatile.Write(ref unsentBytes, 0);
         }
     }
 
-    /// <summary>The batch reached the socket: recycle its chunks and let waiting publishers in.</summary>
-    public void CompleteBatch(List<OutboundSegment> batch)
+    /// <summary>The batch reached the socket: recycle its chunks, let waiting publishers in; returns <see cref="TotalWritten"/>.</summary>
+    public long CompleteBatch(List<OutboundSegment> batch)
     {
         long bytes = 0;
         foreach (var segment in batch)
@@ -203,15 +217,19 @@ internal sealed class OutboundBuffer
 
         batch.Clear();
         TaskCompletionSource? waiter;
+        long written;
         lock (gate)
         {
             pendingBytes -= bytes;
             totalWritten += bytes;
+            batchesWritten++;
+            written = totalWritten;
             waiter = spaceWaiter;
             spaceWaiter = null;
         }
 
         waiter?.TrySetResult();
+        return written;
     }
 
     /// <summary>
@@ -251,6 +269,8 @@ internal sealed class OutboundBuffer
                 current = null;
                 currentLength = 0;
             }
+
+            Volatile.Write(ref unsentBytes, ready.Sum(segment => (long)segment.Length));
         }
 
         batch.Clear();

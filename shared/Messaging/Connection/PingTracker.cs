@@ -17,6 +17,7 @@ internal sealed class PingTracker
     private bool keepAliveRequested;
     private int keepAlivesOutstanding;
     private Exception? closedReason;
+    private volatile bool hasWork;
 
     /// <summary>Registers a flush that needs a PING once <paramref name="target"/> bytes have been written.</summary>
     public Task RequestFlush(long target)
@@ -30,6 +31,7 @@ internal sealed class PingTracker
             }
 
             pendingFlushes.Add((target, waiter));
+            hasWork = true;
         }
 
         return waiter.Task;
@@ -40,6 +42,7 @@ internal sealed class PingTracker
         lock (gate)
         {
             pongsOwed++;
+            hasWork = true;
         }
     }
 
@@ -55,6 +58,7 @@ internal sealed class PingTracker
 
             keepAlivesOutstanding++;
             keepAliveRequested = true;
+            hasWork = true;
             return true;
         }
     }
@@ -81,6 +85,12 @@ internal sealed class PingTracker
     /// </summary>
     public int WriteControl(Span<byte> destination, long totalWritten)
     {
+        // Checked on every writer iteration; the lock is only worth taking when something was requested.
+        if (!hasWork)
+        {
+            return 0;
+        }
+
         var written = 0;
         var frame = ProtocolWriter.Ping.Length;
         lock (gate)
@@ -113,6 +123,8 @@ internal sealed class PingTracker
                 awaitingPong.Enqueue(null);
                 keepAliveRequested = false;
             }
+
+            hasWork = pongsOwed > 0 || keepAliveRequested || pendingFlushes.Count > 0;
         }
 
         return written;
@@ -131,6 +143,7 @@ internal sealed class PingTracker
                 if (waiter is not null)
                 {
                     pendingFlushes.Add((0, waiter));
+                    hasWork = true;
                 }
             }
 

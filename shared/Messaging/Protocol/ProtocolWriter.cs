@@ -33,6 +33,14 @@ internal static class ProtocolWriter
         return length + 2 + headerLength + payloadLength + 2;
     }
 
+    /// <summary>
+    /// An upper bound of <see cref="GetPublishLength"/> that skips measuring the subjects' UTF-8 length (a
+    /// UTF-16 char never takes more than 3 bytes); the hot path reserves this and commits what was written.
+    /// </summary>
+    public static int GetMaxPublishLength(string subject, string? replyTo, int headerLength, int payloadLength) =>
+        5 + (subject.Length * 3) + 1 + (replyTo is null ? 0 : (replyTo.Length * 3) + 1)
+        + 10 + 1 + 10 + 2 + headerLength + payloadLength + 2;
+
     /// <summary>Writes PUB (or HPUB when <paramref name="headers"/> is given) and returns the bytes written.</summary>
     public static int WritePublish(Span<byte> destination, string subject, string? replyTo, MessageHeaders? headers,
         int headerLength, ReadOnlySpan<byte> payload)
@@ -133,10 +141,17 @@ internal static class ProtocolWriter
         return digits;
     }
 
+    /// <summary>ASCII digits of a non-negative number; simpler (and faster for the small sizes on every PUB) than TryFormat.</summary>
     private static int WriteNumber(Span<byte> destination, long value)
     {
-        value.TryFormat(destination, out var written, default, provider: null);
-        return written;
+        var digits = CountDigits(value);
+        for (var i = digits - 1; i >= 0; i--)
+        {
+            destination[i] = (byte)('0' + (value % 10));
+            value /= 10;
+        }
+
+        return digits;
     }
 
     private static int WriteCrLf(Span<byte> destination)
