@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using LlmServe.Inference.Backends;
 using LlmServe.Inference.Engine;
@@ -117,7 +118,8 @@ internal static class GenerateRunner
     private static void WriteJson(TextWriter stdout, IReadOnlyList<GenerationResult> results, HfTokenizer? tokenizer)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        // Generated text is for people to read: keep non-ASCII characters as UTF-8 instead of \u escapes.
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             if (results.Count == 1)
             {
