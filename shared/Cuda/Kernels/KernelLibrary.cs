@@ -10,7 +10,7 @@ namespace LlmServe.Cuda.Kernels;
 public sealed unsafe class KernelLibrary : IDisposable
 {
     /// <summary>Context partition of the split-K decode kernel (PARTITION in decode_attention.cu).</summary>
-    public const int DecodePartition = 512;
+    public const int DecodePartition = 128;
 
     private const uint DecodeThreads = 128;
     private const int PrefillTile = 64;

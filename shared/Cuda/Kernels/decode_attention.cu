@@ -8,7 +8,8 @@
 // Dynamic shared memory: see decode_smem_bytes on the host (q, scores, cross-warp reduction).
 
 #define DEC_THREADS 128
-#define PARTITION 512
+#define PARTITION 128
+#define DEC_UNROLL 4
 
 template <int D, int GMAX>
 __device__ void decode_attention_impl(const bf16* __restrict__ q, int q_stride, bf16* __restrict__ out,
@@ -47,34 +48,47 @@ __device__ void decode_attention_impl(const bf16* __restrict__ q, int q_stride, 
     const int c = tid % TPT;             // which 8 dims
     const int* table = block_tables + (size_t)s * max_blocks;
 
-    // Phase 1: scores for every token of the partition and every head of the group.
-    for (int t = start + tid / TPT; t < start + ((n + TOK_PER_PASS - 1) / TOK_PER_PASS) * TOK_PER_PASS; t += TOK_PER_PASS)
+    // Phase 1: scores for every token of the partition and every head of the group. Each thread loads
+    // DEC_UNROLL tokens before using any, so several 16-byte loads are in flight (decode is latency-bound).
+    const int rounds = (n + TOK_PER_PASS - 1) / TOK_PER_PASS;   // the same for every thread: shuffles stay converged
+    for (int r0 = 0; r0 < rounds; r0 += DEC_UNROLL)
     {
-        float k[8];
-        const bool valid = t < end;
-        if (valid)
-        {
-            const int blk = table[t / block_size];
-            const bf16* kp = k_cache + (((size_t)blk * hkv + kvh) * block_size + t % block_size) * D + c * 8;
-            unpack8(*(const uint4*)kp, k);
-        }
-        else
-        {
+        float k[DEC_UNROLL][8];
+        int tt[DEC_UNROLL];
 #pragma unroll
-            for (int j = 0; j < 8; j++) k[j] = 0.f;
-        }
-#pragma unroll
-        for (int g = 0; g < GMAX; g++)
+        for (int u = 0; u < DEC_UNROLL; u++)
         {
-            if (g < G)
+            tt[u] = start + (r0 + u) * TOK_PER_PASS + tid / TPT;
+            if (tt[u] < end)
             {
-                const float* qg = q_s + g * D + c * 8;
-                float p = 0.f;
+                const int blk = table[tt[u] / block_size];
+                unpack8(*(const uint4*)(k_cache + (((size_t)blk * hkv + kvh) * block_size + tt[u] % block_size) * D + c * 8), k[u]);
+            }
+            else
+            {
 #pragma unroll
-                for (int j = 0; j < 8; j++) p += qg[j] * k[j];
+                for (int j = 0; j < 8; j++) k[u][j] = 0.f;
+            }
+        }
 #pragma unroll
-                for (int o = TPT / 2; o > 0; o >>= 1) p += __shfl_xor_sync(0xffffffffu, p, o);
-                if (valid && c == 0) scores[g * PARTITION + (t - start)] = p;
+        for (int u = 0; u < DEC_UNROLL; u++)
+        {
+            if (r0 + u < rounds)
+            {
+#pragma unroll
+                for (int g = 0; g < GMAX; g++)
+                {
+                    if (g < G)
+                    {
+                        const float* qg = q_s + g * D + c * 8;
+                        float p = 0.f;
+#pragma unroll
+                        for (int j = 0; j < 8; j++) p += qg[j] * k[u][j];
+#pragma unroll
+                        for (int o = TPT / 2; o > 0; o >>= 1) p += __shfl_xor_sync(0xffffffffu, p, o);
+                        if (tt[u] < end && c == 0) scores[g * PARTITION + (tt[u] - start)] = p;
+                    }
+                }
             }
         }
     }
@@ -109,19 +123,35 @@ __device__ void decode_attention_impl(const bf16* __restrict__ q, int q_stride, 
     for (int g = 0; g < GMAX; g++)
 #pragma unroll
         for (int j = 0; j < 8; j++) acc[g][j] = 0.f;
-    for (int t = start + tid / TPT; t < end; t += TOK_PER_PASS)
+    for (int t0 = start + tid / TPT; t0 < end; t0 += DEC_UNROLL * TOK_PER_PASS)
     {
-        const int blk = table[t / block_size];
-        float v[8];
-        unpack8(*(const uint4*)(v_cache + (((size_t)blk * hkv + kvh) * block_size + t % block_size) * D + c * 8), v);
+        float v[DEC_UNROLL][8];
 #pragma unroll
-        for (int g = 0; g < GMAX; g++)
+        for (int u = 0; u < DEC_UNROLL; u++)
         {
-            if (g < G)
+            const int t = t0 + u * TOK_PER_PASS;
+            if (t < end)
             {
-                const float p = scores[g * PARTITION + (t - start)];
+                const int blk = table[t / block_size];
+                unpack8(*(const uint4*)(v_cache + (((size_t)blk * hkv + kvh) * block_size + t % block_size) * D + c * 8), v[u]);
+            }
+        }
 #pragma unroll
-                for (int j = 0; j < 8; j++) acc[g][j] += p * v[j];
+        for (int u = 0; u < DEC_UNROLL; u++)
+        {
+            const int t = t0 + u * TOK_PER_PASS;
+            if (t < end)
+            {
+#pragma unroll
+                for (int g = 0; g < GMAX; g++)
+                {
+                    if (g < G)
+                    {
+                        const float p = scores[g * PARTITION + (t - start)];
+#pragma unroll
+                        for (int j = 0; j < 8; j++) acc[g][j] += p * v[u][j];
+                    }
+                }
             }
         }
     }

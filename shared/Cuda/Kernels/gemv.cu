@@ -18,7 +18,7 @@ __device__ void gemv_impl(const bf16* __restrict__ x, const bf16* __restrict__ w
     {
         const uint4* w4 = (const uint4*)wr;
         const int k8 = K / 8;
-#pragma unroll 4
+#pragma unroll 8
         for (int i = lane; i < k8; i += 32)
         {
             float wf[8];

@@ -17,6 +17,24 @@ __device__ __forceinline__ void mma_bf16(float* c, u32 a0, u32 a1, u32 a2, u32 a
                  : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
 }
 
+__device__ __forceinline__ u32 smem_addr(const void* p)
+{
+    u32 a;
+    asm("{ .reg .u64 t; cvta.to.shared.u64 t, %1; cvt.u32.u64 %0, t; }" : "=r"(a) : "l"(p));
+    return a;
+}
+
+// Four 8x8 b16 matrices from shared memory; lanes 8i..8i+7 give the row addresses of matrix i.
+__device__ __forceinline__ void ldsm_x4(u32& r0, u32& r1, u32& r2, u32& r3, u32 addr)
+{
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];" : "=r"(r0), "=r"(r1), "=r"(r2), "=r"(r3) : "r"(addr));
+}
+
+__device__ __forceinline__ void ldsm_x4_trans(u32& r0, u32& r1, u32& r2, u32& r3, u32 addr)
+{
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];" : "=r"(r0), "=r"(r1), "=r"(r2), "=r"(r3) : "r"(addr));
+}
+
 template <int D>
 __device__ void prefill_attention_impl(const bf16* __restrict__ q, int q_stride, bf16* __restrict__ out,
                                        const bf16* __restrict__ k_cache, const bf16* __restrict__ v_cache,
@@ -84,17 +102,33 @@ __device__ void prefill_attention_impl(const bf16* __restrict__ q, int q_stride,
         }
         __syncthreads();
 
-        // S = Q K^T for this warp's 16 rows x 64 keys.
+        // S = Q K^T for this warp's 16 rows x 64 keys. K fragments come by ldmatrix: matrices 0..3 of one
+        // x4 load are (keys j*8.., dims kk*16 + {0, 8, 16, 24}) = b0, b1 of k-steps kk and kk+1.
         float sc[PF_N / 8][4];
 #pragma unroll
         for (int j = 0; j < PF_N / 8; j++)
         {
             sc[j][0] = sc[j][1] = sc[j][2] = sc[j][3] = 0.f;
-            const bf16* krow = Ks + (j * 8 + g) * LD + 2 * t4;
+            if constexpr (KS % 2 == 0)
+            {
+                const u32 base = smem_addr(Ks + (j * 8 + (lane & 7)) * LD + (lane >> 3) * 8);
 #pragma unroll
-            for (int kk = 0; kk < KS; kk++)
-                mma_bf16(sc[j], qf[kk][0], qf[kk][1], qf[kk][2], qf[kk][3],
-                         *(const u32*)(krow + kk * 16), *(const u32*)(krow + kk * 16 + 8));
+                for (int kk = 0; kk < KS; kk += 2)
+                {
+                    u32 b0, b1, b2, b3;
+                    ldsm_x4(b0, b1, b2, b3, base + kk * 32);
+                    mma_bf16(sc[j], qf[kk][0], qf[kk][1], qf[kk][2], qf[kk][3], b0, b1);
+                    mma_bf16(sc[j], qf[kk + 1][0], qf[kk + 1][1], qf[kk + 1][2], qf[kk + 1][3], b2, b3);
+                }
+            }
+            else
+            {
+                const bf16* krow = Ks + (j * 8 + g) * LD + 2 * t4;
+#pragma unroll
+                for (int kk = 0; kk < KS; kk++)
+                    mma_bf16(sc[j], qf[kk][0], qf[kk][1], qf[kk][2], qf[kk][3],
+                             *(const u32*)(krow + kk * 16), *(const u32*)(krow + kk * 16 + 8));
+            }
         }
 
         // Scale, mask by absolute position, online softmax (rows g and g+8 of this warp's 16).
@@ -152,14 +186,16 @@ __device__ void prefill_attention_impl(const bf16* __restrict__ q, int q_stride,
         for (int kk = 0; kk < PF_N / 16; kk++)
         {
             const u32 a0 = pf[2 * kk][0], a1 = pf[2 * kk][1], a2 = pf[2 * kk + 1][0], a3 = pf[2 * kk + 1][1];
-            const bf16* v0 = Vs + (kk * 16 + 2 * t4) * LD + g;
+            // V fragments by ldmatrix.trans: matrices 0..3 are (keys kk*16 + {0, 8}, dims j*8 and (j+1)*8), i.e.
+            // b0, b1 of output tiles j and j+1.
+            const u32 vbase = smem_addr(Vs + (kk * 16 + ((lane >> 3) & 1) * 8 + (lane & 7)) * LD + (lane >> 4) * 8);
 #pragma unroll
-            for (int j = 0; j < DT; j++)
+            for (int j = 0; j < DT; j += 2)
             {
-                const bf16* vp = v0 + j * 8;
-                const u32 b0 = (u32)vp[0] | ((u32)vp[LD] << 16);
-                const u32 b1 = (u32)vp[8 * LD] | ((u32)vp[9 * LD] << 16);
+                u32 b0, b1, b2, b3;
+                ldsm_x4_trans(b0, b1, b2, b3, vbase + j * 16);
                 mma_bf16(o[j], a0, a1, a2, a3, b0, b1);
+                mma_bf16(o[j + 1], a0, a1, a2, a3, b2, b3);
             }
         }
     }
