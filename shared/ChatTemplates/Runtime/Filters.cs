@@ -67,7 +67,7 @@ internal static partial class Filters
         ["trim"] = (_, v, a) => PyStrings.Strip(SoftStr(v), a.Get(0, "chars") as string, left: true, right: true),
         ["truncate"] = Truncate,
         ["unique"] = Unique,
-        ["upper"] = (_, v, _) => SoftStr(v).ToUpperInvariant(),
+        ["upper"] = (_, v, _) => PyStrings.Upper(SoftStr(v)),
         ["wordcount"] = (_, v, _) => (long)WordPattern().Count(SoftStr(v)),
     };
 
@@ -409,7 +409,7 @@ internal static partial class Filters
         double scale = Math.Pow(10, precision);
         return method switch
         {
-            "common" => Math.Round(x, Math.Clamp(precision, 0, 15), MidpointRounding.ToEven),
+            "common" => PyRound.Round(x, precision),
             "ceil" => Math.Ceiling(x * scale) / scale,
             "floor" => Math.Floor(x * scale) / scale,
             _ => throw PyOps.TypeError("method must be common, ceil or floor"),

@@ -12,7 +12,7 @@ internal static class Methods
     [
         "capitalize", "casefold", "center", "count", "endswith", "find", "format", "index", "isalnum", "isalpha",
         "isascii", "isdecimal", "isdigit", "islower", "isnumeric", "isspace", "istitle", "isupper", "join", "ljust",
-        "lower", "lstrip", "partition", "removeprefix", "removesuffix", "replace", "rfind", "rindex", "rjust",
+        "lower", "lstrip", "expandtabs", "partition", "removeprefix", "removesuffix", "replace", "rfind", "rindex", "rjust",
         "rpartition", "rsplit", "rstrip", "split", "splitlines", "startswith", "strip", "swapcase", "title", "upper",
         "zfill",
     ];
@@ -118,7 +118,9 @@ internal static class Methods
             case "splitlines":
                 return PyStrings.SplitLines(s, PyOps.IsTrue(args.Get(0, "keepends", false))).Cast<object?>().ToList();
             case "upper":
-                return s.ToUpperInvariant();
+                return PyStrings.Upper(s);
+            case "expandtabs":
+                return PyStrings.ExpandTabs(s, (int)PyOps.AsLong(args.Get(0, "tabsize", 8L)));
             case "lower":
             case "casefold":
                 return s.ToLowerInvariant();

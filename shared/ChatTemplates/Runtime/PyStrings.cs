@@ -7,6 +7,56 @@ namespace LlmServe.ChatTemplates.Runtime;
 /// <summary>Python str algorithms whose .NET look-alikes differ (whitespace set, split rules, title case).</summary>
 internal static class PyStrings
 {
+    /// <summary>str.upper with the special casings .NET lacks (ß → SS, ligatures), which Python applies.</summary>
+    public static string Upper(string s)
+    {
+        string upper = s.ToUpperInvariant();
+        if (!upper.AsSpan().ContainsAny("\u00DF\uFB00\uFB01\uFB02\uFB03\uFB04\uFB05\uFB06"))
+        {
+            return upper;
+        }
+
+        var sb = new StringBuilder(upper.Length + 4);
+        foreach (char c in upper)
+        {
+            sb.Append(c switch
+            {
+                '\u00DF' => "SS",
+                '\uFB00' => "FF",
+                '\uFB01' => "FI",
+                '\uFB02' => "FL",
+                '\uFB03' => "FFI",
+                '\uFB04' => "FFL",
+                '\uFB05' or '\uFB06' => "ST",
+                _ => c.ToString(),
+            });
+        }
+
+        return sb.ToString();
+    }
+
+    public static string ExpandTabs(string s, int tabSize)
+    {
+        var sb = new StringBuilder(s.Length);
+        int column = 0;
+        foreach (char c in s)
+        {
+            if (c == '\t')
+            {
+                int spaces = tabSize > 0 ? tabSize - (column % tabSize) : 0;
+                sb.Append(' ', spaces);
+                column += spaces;
+            }
+            else
+            {
+                sb.Append(c);
+                column = c is '\n' or '\r' ? 0 : column + 1;
+            }
+        }
+
+        return sb.ToString();
+    }
+
     public static string Strip(string s, string? chars, bool left, bool right)
     {
         Func<char, bool> strip = chars is null ? Lexer.IsPyWhiteSpace : c => chars.Contains(c, StringComparison.Ordinal);
