@@ -27,6 +27,8 @@ internal sealed class BpeModel
     [ThreadStatic]
     private static BpeWorkspace? t_workspace;
 
+    private int _cacheSize;
+
     public BpeModel(Dictionary<string, int> vocab, MergeTable merges, BpeOptions options)
     {
         _vocab = vocab;
@@ -93,9 +95,10 @@ internal sealed class BpeModel
             output.Add(ws.Ids[i]);
         }
 
-        if (cacheable && _cache.Count < CacheCapacity)
+        // ConcurrentDictionary.Count takes every lock, so the size is tracked separately.
+        if (cacheable && Volatile.Read(ref _cacheSize) < CacheCapacity && _cache.TryAdd(word.ToString(), output.Span[first..].ToArray()))
         {
-            _cache.TryAdd(word.ToString(), output.Span[first..].ToArray());
+            Interlocked.Increment(ref _cacheSize);
         }
     }
 

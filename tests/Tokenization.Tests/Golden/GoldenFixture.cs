@@ -11,6 +11,7 @@ namespace LlmServe.Tokenization.Tests.Golden;
 internal sealed class GoldenFixture
 {
     private static readonly Lazy<string[]> SharedCorpus = new(LoadCorpus);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<GoldenFixture>> ByFamily = new();
 
     public required string Family { get; init; }
 
@@ -22,7 +23,9 @@ internal sealed class GoldenFixture
 
     public required IReadOnlyList<(int[] Ids, string Decoded, string DecodedSkipSpecial)> RandomDecodes { get; init; }
 
-    public static GoldenFixture Load(string family)
+    public static GoldenFixture Load(string family) => ByFamily.GetOrAdd(family, f => new Lazy<GoldenFixture>(() => ReadFamily(f))).Value;
+
+    private static GoldenFixture ReadFamily(string family)
     {
         using JsonDocument doc = Read($"{family}.json.gz");
         JsonElement root = doc.RootElement;
