@@ -97,31 +97,11 @@ public static unsafe class SgemmNT
             return;
         }
 
-        if (smallM)
-        {
-            Parallel.For(0, threads, t =>
-            {
-                var (j0, j1) = Split(op.N, SmallMGemm.BlockRows, t, threads);
-                SmallMGemm.ComputeColumns(kernel, op, j0, j1);
-            });
-            return;
-        }
-
         // Split columns (each thread packs its own part of B) unless there are too few panels for that.
-        bool byColumns = (op.N + kernel.NR - 1) / kernel.NR >= 2 * threads || op.M < kernel.MR * threads;
-        Parallel.For(0, threads, t =>
-        {
-            if (byColumns)
-            {
-                var (j0, j1) = Split(op.N, kernel.NR, t, threads);
-                BlockedGemm.ComputeTile(kernel, op, 0, op.M, j0, j1);
-            }
-            else
-            {
-                var (i0, i1) = Split(op.M, kernel.MR, t, threads);
-                BlockedGemm.ComputeTile(kernel, op, i0, i1, 0, op.N);
-            }
-        });
+        var partitioning = smallM ? GemmPartitioning.SmallMColumns
+            : (op.N + kernel.NR - 1) / kernel.NR >= 2 * threads || op.M < kernel.MR * threads ? GemmPartitioning.Columns
+            : GemmPartitioning.Rows;
+        GemmJob.Run(kernel, op, partitioning, threads);
     }
 
     private static int ThreadsFor(in GemmOperands op, int maxThreads)
@@ -129,15 +109,6 @@ public static unsafe class SgemmNT
         int cores = maxThreads > 0 ? maxThreads : Environment.ProcessorCount;
         long work = (long)op.M * op.N * op.K;
         return (int)Math.Clamp(work / MinWorkPerThread, 1, cores);
-    }
-
-    // Range t of `parts` over [0, count), boundaries rounded to multiples of `unit`.
-    private static (int Start, int End) Split(int count, int unit, int t, int parts)
-    {
-        int units = (count + unit - 1) / unit;
-        int start = (int)Math.Min(count, (long)units * t / parts * unit);
-        int end = (int)Math.Min(count, (long)units * (t + 1) / parts * unit);
-        return (start, end);
     }
 
     private static bool HandledEmptyK(Span<float> c, int m, int n, int k, bool accumulate)
