@@ -104,7 +104,7 @@ internal sealed class Interpreter(TimeProvider clock)
             case SetBlockStmt setBlock:
             {
                 var captured = new StringBuilder();
-                Execute(setBlock.Body, scope, captured);
+                Execute(setBlock.Body, new Scope(scope), captured);
                 object? value = captured.ToString();
                 if (setBlock.Filter is not null)
                 {
@@ -131,7 +131,7 @@ internal sealed class Interpreter(TimeProvider clock)
             case FilterBlockStmt filterBlock:
             {
                 var captured = new StringBuilder();
-                Execute(filterBlock.Body, scope, captured);
+                Execute(filterBlock.Body, new Scope(scope), captured);
                 AppendValue(output, ApplyFilterChain(filterBlock.Filter, captured.ToString(), scope));
                 return Flow.Normal;
             }
