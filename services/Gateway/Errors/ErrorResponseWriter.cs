@@ -22,7 +22,7 @@ public static class ErrorResponseWriter
         {
             response.Headers.RetryAfter = retry.ToString(CultureInfo.InvariantCulture);
         }
-        using (var writer = new Utf8JsonWriter(response.BodyWriter))
+        using (var writer = new Utf8JsonWriter(response.BodyWriter, OpenAi.Responses.JsonOutput.Options))
         {
             ErrorJson.Write(writer, error);
         }

@@ -14,7 +14,7 @@ public static class ModelEndpoints
         endpoints.MapGet("/v1/models", (HttpContext context, ModelCatalog catalog) =>
         {
             context.Response.ContentType = "application/json";
-            using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
+            using var writer = new Utf8JsonWriter(context.Response.BodyWriter, OpenAi.Responses.JsonOutput.Options);
             writer.WriteStartObject();
             writer.WriteString("object"u8, "list");
             writer.WriteStartArray("data"u8);
@@ -37,7 +37,7 @@ public static class ModelEndpoints
                 throw new ApiException(ErrorCatalog.ModelNotFound(id));
             }
             context.Response.ContentType = "application/json";
-            using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
+            using var writer = new Utf8JsonWriter(context.Response.BodyWriter, OpenAi.Responses.JsonOutput.Options);
             WriteModel(writer, catalog, match[0].Id, match[0].CreatedUnix, match[0].Root);
             writer.Flush();
             return Task.CompletedTask;

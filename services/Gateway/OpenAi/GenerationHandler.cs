@@ -106,7 +106,7 @@ public sealed partial class GenerationHandler(
             Absorb(request, e, outcome, started, keepText: true);
         }
         context.Response.ContentType = "application/json";
-        using (var w = new Utf8JsonWriter(context.Response.BodyWriter))
+        using (var w = new Utf8JsonWriter(context.Response.BodyWriter, JsonOutput.Options))
         {
             format.WriteResponse(w, outcome.Choices, outcome.Usage);
         }

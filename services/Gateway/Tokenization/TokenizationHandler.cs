@@ -53,7 +53,7 @@ public sealed class TokenizationHandler(IMessageBus bus, ModelCatalog catalog, I
             throw new ApiException(ErrorCatalog.FromBus(error));
         }
         context.Response.ContentType = "application/json";
-        using var w = new Utf8JsonWriter(context.Response.BodyWriter);
+        using var w = new Utf8JsonWriter(context.Response.BodyWriter, OpenAi.Responses.JsonOutput.Options);
         w.WriteStartObject();
         w.WriteNumber("count"u8, result.Tokens.Count);
         w.WriteNumber("max_model_len"u8, result.MaxModelLen);
@@ -93,7 +93,7 @@ public sealed class TokenizationHandler(IMessageBus bus, ModelCatalog catalog, I
             throw new ApiException(ErrorCatalog.FromBus(error));
         }
         context.Response.ContentType = "application/json";
-        using var w = new Utf8JsonWriter(context.Response.BodyWriter);
+        using var w = new Utf8JsonWriter(context.Response.BodyWriter, OpenAi.Responses.JsonOutput.Options);
         w.WriteStartObject();
         w.WriteString("prompt"u8, result.Text);
         w.WriteEndObject();

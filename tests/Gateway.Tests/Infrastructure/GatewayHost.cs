@@ -93,6 +93,28 @@ public sealed class GatewayHost : IAsyncDisposable
         await Bus.FlushAsync();
     }
 
+    /// <summary>
+    /// Publishes the statuses every 50 ms until <paramref name="condition"/> holds (10 s at most), as schedulers
+    /// do periodically: the gateway's status subscription starts in the background and may miss the first one.
+    /// </summary>
+    public async Task PublishStatusUntilAsync(Func<Task<bool>> condition, params SchedulerStatus[] statuses)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            foreach (var status in statuses)
+            {
+                await PublishStatusAsync(status);
+            }
+            if (await condition())
+            {
+                return;
+            }
+            await Task.Delay(50);
+        }
+        Assert.Fail("The gateway did not take the scheduler status in 10 s.");
+    }
+
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();

@@ -21,12 +21,17 @@ public sealed class MetricsTests
         {
             Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         }
-        await host.PublishStatusAsync(new SchedulerStatus
+        var status = new SchedulerStatus
         {
             Model = GatewayHost.Model, ReplicaId = "r0", Running = 7, Waiting = 2, KvCacheUsage = 0.5f,
             PrefixCacheQueries = 100, PrefixCacheHits = 40, Serving = true, WorkersReady = 1,
-        });
-        await Task.Delay(200, Ct);
+        };
+        await host.PublishStatusUntilAsync(async () =>
+        {
+            using var ready = await host.Client.GetAsync("ready", Ct);
+            return (await ready.Content.ReadAsStringAsync(Ct)).Contains(GatewayHost.OtherModel, StringComparison.Ordinal)
+                && !(await ready.Content.ReadAsStringAsync(Ct)).Contains("\"" + GatewayHost.Model + "\"", StringComparison.Ordinal);
+        }, status);
 
         using var response = await host.Client.GetAsync("metrics", Ct);
         Assert.Equal("text/plain", response.Content.Headers.ContentType!.MediaType);

@@ -40,19 +40,6 @@ public sealed class ModelsAndHealthTests : IAsyncLifetime
         return json.RootElement.Clone();
     }
 
-    private async Task EventuallyAsync(Func<Task<bool>> condition)
-    {
-        for (int i = 0; i < 100; i++)
-        {
-            if (await condition())
-            {
-                return;
-            }
-            await Task.Delay(50, Ct);
-        }
-        Assert.Fail("condition not reached in 5 s");
-    }
-
     [Fact]
     public async Task Models_list_has_configured_models_and_aliases()
     {
@@ -68,12 +55,11 @@ public sealed class ModelsAndHealthTests : IAsyncLifetime
     [Fact]
     public async Task A_model_announced_by_a_scheduler_appears_and_can_be_served()
     {
-        await _host.PublishStatusAsync(Status("meta-llama/Llama-3.1-8B", "r0"));
-        await EventuallyAsync(async () =>
+        await _host.PublishStatusUntilAsync(async () =>
         {
             using var response = await _host.Client.GetAsync("v1/models/meta-llama/Llama-3.1-8B", Ct);
             return response.StatusCode == HttpStatusCode.OK;
-        });
+        }, Status("meta-llama/Llama-3.1-8B", "r0"));
         var model = await GetJsonAsync("v1/models/meta-llama/Llama-3.1-8B");
         Assert.Equal(8192, model.GetProperty("max_model_len").GetInt32());
         Assert.Equal(1_750_000_000, model.GetProperty("created").GetInt64());
@@ -101,20 +87,27 @@ public sealed class ModelsAndHealthTests : IAsyncLifetime
             Assert.Equal(2, json.RootElement.GetProperty("models_not_ready").GetArrayLength());
         }
 
-        await _host.PublishStatusAsync(Status(GatewayHost.Model, "r0"));
-        await _host.PublishStatusAsync(Status(GatewayHost.OtherModel, "r0", serving: false));
-        await Task.Delay(200, Ct);
-        using (var stillNot = await _host.Client.GetAsync("ready", Ct))
-        {
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, stillNot.StatusCode);
-            Assert.Contains(GatewayHost.OtherModel, await stillNot.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
-        }
-
-        await _host.PublishStatusAsync(Status(GatewayHost.OtherModel, "r1"));
-        await EventuallyAsync(async () =>
+        async Task<bool> ReadyAsync()
         {
             using var ready = await _host.Client.GetAsync("ready", Ct);
             return ready.StatusCode == HttpStatusCode.OK;
-        });
+        }
+
+        // One model served, the other's only replica not serving: still not ready.
+        await _host.PublishStatusUntilAsync(async () =>
+        {
+            using var models = await _host.Client.GetAsync("v1/models/meta/announced", Ct);
+            return models.StatusCode == HttpStatusCode.OK;
+        }, Status(GatewayHost.Model, "r0"), Status(GatewayHost.OtherModel, "r0", serving: false), Status("meta/announced", "r0"));
+        using (var stillNot = await _host.Client.GetAsync("ready", Ct))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, stillNot.StatusCode);
+            string body = await stillNot.Content.ReadAsStringAsync(Ct);
+            Assert.Contains(GatewayHost.OtherModel, body, StringComparison.Ordinal);
+            Assert.DoesNotContain(GatewayHost.Model + "\"", body, StringComparison.Ordinal);
+        }
+
+        await _host.PublishStatusUntilAsync(ReadyAsync,
+            Status(GatewayHost.Model, "r0"), Status(GatewayHost.OtherModel, "r1"), Status("meta/announced", "r0"));
     }
 }

@@ -57,6 +57,19 @@ public sealed class ErrorTests
     }
 
     [Fact]
+    public async Task Error_text_is_written_as_is_not_html_escaped()
+    {
+        await using var host = await GatewayHost.StartAsync();
+        host.Pipeline.Respond = (_, send, _) => send(new ResponseChunk
+        {
+            Error = new Error { Code = ErrorCode.ContextLengthExceeded, Message = "This model's limit is <4096> & you sent é" },
+        });
+        using var response = await host.Client.PostAsync("v1/chat/completions", Requests.Chat);
+        string raw = await response.Content.ReadAsStringAsync(Ct);
+        Assert.Contains("This model's limit is <4096> & you sent é", raw, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task No_tokenizer_on_the_bus_is_503()
     {
         await using var host = await GatewayHost.StartAsync();

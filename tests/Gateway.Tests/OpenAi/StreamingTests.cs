@@ -134,6 +134,7 @@ public sealed class StreamingTests : IAsyncLifetime
         Assert.Equal(2, top.GetArrayLength());
         Assert.Equal("Hello", top[0].GetProperty("token").GetString());
         Assert.Equal("token_id:901", top[1].GetProperty("token").GetString());
+        Assert.Equal(JsonValueKind.Null, top[1].GetProperty("bytes").ValueKind);
         Assert.Equal(-4.0, top[1].GetProperty("logprob").GetDouble(), 5);
         Assert.Equal(JsonValueKind.Null, events[0].GetProperty("choices")[0].GetProperty("logprobs").ValueKind);
     }

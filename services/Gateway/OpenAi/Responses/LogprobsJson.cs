@@ -26,13 +26,14 @@ internal static class LogprobsJson
         {
             var (token, lp) = entries[i];
             w.WriteStartObject();
-            WriteTokenFields(w, token, lp.Logprob);
+            WriteTokenFields(w, token, lp.Logprob, knownText: true);
             w.WriteStartArray("top_logprobs"u8);
             for (int k = 0; k < lp.Top.Count && k < top; k++)
             {
                 var alt = lp.Top[k];
                 w.WriteStartObject();
-                WriteTokenFields(w, alt.TokenId == lp.TokenId ? token : LogprobEntries.IdText(alt.TokenId), alt.Logprob);
+                bool sampled = alt.TokenId == lp.TokenId;
+                WriteTokenFields(w, sampled ? token : LogprobEntries.IdText(alt.TokenId), alt.Logprob, knownText: sampled);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -86,10 +87,16 @@ internal static class LogprobsJson
         w.WriteEndObject();
     }
 
-    private static void WriteTokenFields(Utf8JsonWriter w, string token, float logprob)
+    private static void WriteTokenFields(Utf8JsonWriter w, string token, float logprob, bool knownText)
     {
         w.WriteString("token"u8, token);
         w.WriteNumber("logprob"u8, Clamp(logprob));
+        if (!knownText)
+        {
+            // A token_id:N stand-in has no bytes of its own; OpenAI allows null here.
+            w.WriteNull("bytes"u8);
+            return;
+        }
         w.WriteStartArray("bytes"u8);
         int max = Encoding.UTF8.GetMaxByteCount(token.Length);
         byte[]? rented = null;

@@ -10,7 +10,7 @@ namespace LlmServe.Gateway.OpenAi.Responses;
 /// </summary>
 internal sealed class SseWriter(PipeWriter pipe) : IDisposable
 {
-    private readonly Utf8JsonWriter _json = new(pipe, new JsonWriterOptions { SkipValidation = true });
+    private readonly Utf8JsonWriter _json = new(pipe, JsonOutput.Streaming);
 
     /// <summary>Starts an event and returns the writer for its JSON payload.</summary>
     public Utf8JsonWriter BeginEvent()
