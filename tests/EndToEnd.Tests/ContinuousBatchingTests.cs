@@ -1,0 +1,125 @@
+using LlmServe.Contracts;
+using LlmServe.Messaging;
+using LlmServe.TestSupport;
+
+namespace LlmServe.EndToEnd.Tests;
+
+/// <summary>
+/// The scheduler and workers as separate processes over a real nats-server (started by the test), serving a tiny
+/// random-weight model on the CPU backend: batching must not change what any request produces.
+/// </summary>
+public sealed class ContinuousBatchingTests
+{
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(120);
+
+    private static List<(int[] Prompt, int MaxTokens)> MixedWorkload(int count, int seed)
+    {
+        var random = new Random(seed);
+        var work = new List<(int[], int)>(count);
+        for (int i = 0; i < count; i++)
+        {
+            int length = random.Next(1, 10) == 1 ? random.Next(100, 300) : random.Next(2, 40);
+            work.Add((Enumerable.Range(0, length).Select(_ => random.Next(0, 256)).ToArray(), random.Next(2, 24)));
+        }
+        return work;
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Concurrent_requests_produce_exactly_what_each_produces_alone(int stages)
+    {
+        await using var cluster = await PipelineCluster.StartAsync(new PipelineClusterOptions { StageCount = stages, StartGateway = false });
+        await using var bus = await NatsBus.ConnectAsync(new NatsBusOptions { Url = cluster.Nats.Url }, cancellationToken: TestContext.Current.CancellationToken);
+        var client = new BusGenerationClient(bus, cluster.Model);
+        var work = MixedWorkload(64, seed: 42 + stages);
+
+        var outcomes = await Task.WhenAll(work.Select(w => client.GenerateAsync(w.Prompt, w.MaxTokens, RequestTimeout)));
+
+        for (int i = 0; i < work.Count; i++)
+        {
+            Assert.True(outcomes[i].Error is null, $"request {i} failed: {outcomes[i].Error}\n{cluster.Logs}");
+            var alone = ReferenceGenerator.GreedyAlone(cluster.ModelDirectory, work[i].Prompt, work[i].MaxTokens);
+            Assert.Equal(alone, outcomes[i].TokenIds);
+            Assert.Equal(work[i].Prompt.Length, outcomes[i].Usage!.PromptTokens);
+            Assert.Equal(work[i].MaxTokens, outcomes[i].Usage!.CompletionTokens);
+            Assert.Equal(FinishReason.Length, outcomes[i].FinishReason);
+        }
+    }
+
+    [Fact]
+    public async Task Cancelling_half_the_requests_mid_stream_returns_their_blocks()
+    {
+        await using var cluster = await PipelineCluster.StartAsync(new PipelineClusterOptions { StartGateway = false });
+        await using var bus = await NatsBus.ConnectAsync(new NatsBusOptions { Url = cluster.Nats.Url }, cancellationToken: TestContext.Current.CancellationToken);
+        var client = new BusGenerationClient(bus, cluster.Model);
+        var random = new Random(7);
+        var started = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var prompts = Enumerable.Range(0, 16).Select(_ => Enumerable.Range(0, 40).Select(_ => random.Next(0, 256)).ToArray()).ToList();
+
+        var requests = prompts.Select(p => client.GenerateAsync(p, 1500, RequestTimeout, onFirstToken: started.Add)).ToList();
+        var busy = await client.WaitForStatusAsync(s => s.Running == 16, TimeSpan.FromSeconds(30));
+        Assert.True(busy.KvCacheUsage > 0);
+
+        var ids = started.ToArray();
+        var cancelled = ids.Take(8).ToHashSet();
+        foreach (string id in cancelled)
+        {
+            await client.CancelAsync(id);
+        }
+        var afterCancel = await client.WaitForStatusAsync(s => s.Running <= 16 - cancelled.Count, TimeSpan.FromSeconds(10));
+        Assert.True(afterCancel.KvCacheUsage < busy.KvCacheUsage, $"usage {afterCancel.KvCacheUsage} did not drop from {busy.KvCacheUsage}");
+
+        foreach (var request in requests.Where(r => r.IsCompleted))
+        {
+            var outcome = await request;
+            Assert.Contains(outcome.RequestId, cancelled);
+        }
+        // The rest run to completion; then every block is free again.
+        foreach (string id in ids.Except(cancelled))
+        {
+            await client.CancelAsync(id);
+        }
+        var outcomes = await Task.WhenAll(requests);
+        Assert.All(outcomes, o => Assert.True(o.TokenIds.Count < 1500, "a cancelled request ran to max_tokens"));
+        var idle = await client.WaitForStatusAsync(s => s.Running == 0 && s.Waiting == 0, TimeSpan.FromSeconds(10));
+        Assert.Equal(0f, idle.KvCacheUsage);
+    }
+
+    [Fact]
+    public async Task Killing_the_worker_fails_in_flight_requests_cleanly_and_a_restarted_worker_serves_again()
+    {
+        await using var cluster = await PipelineCluster.StartAsync(new PipelineClusterOptions { StartGateway = false });
+        await using var bus = await NatsBus.ConnectAsync(new NatsBusOptions { Url = cluster.Nats.Url }, cancellationToken: TestContext.Current.CancellationToken);
+        var client = new BusGenerationClient(bus, cluster.Model);
+        int first = 0;
+        var requests = Enumerable.Range(0, 8)
+            .Select(i => client.GenerateAsync([1 + i, 2, 3, 4], 3000, RequestTimeout, onFirstToken: _ => Interlocked.Increment(ref first)))
+            .ToList();
+        while (Volatile.Read(ref first) < 8)
+        {
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        var killedAt = DateTime.UtcNow;
+        cluster.Workers[0].Kill();
+        var outcomes = await Task.WhenAll(requests);
+        var failedWithin = DateTime.UtcNow - killedAt;
+
+        Assert.All(outcomes, o =>
+        {
+            Assert.NotNull(o.Error);
+            Assert.Equal(ErrorCode.WorkerFailed, o.Error!.Code);
+            Assert.True(o.Error.Retryable);
+        });
+        Assert.True(failedWithin < TimeSpan.FromSeconds(10), $"in-flight requests took {failedWithin} to fail");
+
+        var replacement = cluster.RestartWorker(0);
+        await replacement.WaitForOutputAsync("Worker for", TimeSpan.FromSeconds(60));
+        var after = await client.GenerateAsync([5, 6, 7], 8, RequestTimeout);
+        Assert.Null(after.Error);
+        Assert.Equal(ReferenceGenerator.GreedyAlone(cluster.ModelDirectory, [5, 6, 7], 8), after.TokenIds);
+        var idle = await client.WaitForStatusAsync(s => s.Running == 0, TimeSpan.FromSeconds(10));
+        Assert.Equal(0f, idle.KvCacheUsage);
+    }
+}
