@@ -46,7 +46,13 @@ __device__ void decode_attention_impl(const bf16* __restrict__ q, int q_stride, 
     __syncthreads();
 
     const int c = tid % TPT;             // which 8 dims
-    const int* table = block_tables + (size_t)s * max_blocks;
+    // The partition's block ids, once, in shared memory: each token's address is then one shared read away
+    // instead of a dependent global load.
+    __shared__ int blk_s[PARTITION + 1];
+    const int first_blk = start / block_size;
+    const int nblk = (end - 1) / block_size - first_blk + 1;
+    for (int i = tid; i < nblk; i += DEC_THREADS) blk_s[i] = block_tables[(size_t)s * max_blocks + first_blk + i];
+    __syncthreads();
 
     // Phase 1: scores for every token of the partition and every head of the group. Each thread loads
     // DEC_UNROLL tokens before using any, so several 16-byte loads are in flight (decode is latency-bound).
@@ -61,7 +67,7 @@ __device__ void decode_attention_impl(const bf16* __restrict__ q, int q_stride, 
             tt[u] = start + (r0 + u) * TOK_PER_PASS + tid / TPT;
             if (tt[u] < end)
             {
-                const int blk = table[tt[u] / block_size];
+                const int blk = blk_s[tt[u] / block_size - first_blk];
                 unpack8(*(const uint4*)(k_cache + (((size_t)blk * hkv + kvh) * block_size + tt[u] % block_size) * D + c * 8), k[u]);
             }
             else
@@ -132,7 +138,7 @@ __device__ void decode_attention_impl(const bf16* __restrict__ q, int q_stride, 
             const int t = t0 + u * TOK_PER_PASS;
             if (t < end)
             {
-                const int blk = table[t / block_size];
+                const int blk = blk_s[t / block_size - first_blk];
                 unpack8(*(const uint4*)(v_cache + (((size_t)blk * hkv + kvh) * block_size + t % block_size) * D + c * 8), v[u]);
             }
         }

@@ -46,6 +46,7 @@ __device__ void prefill_attention_impl(const bf16* __restrict__ q, int q_stride,
     constexpr int KS = D / 16;           // k-steps over the head dim
     constexpr int DT = D / 8;            // 8-wide output tiles
     extern __shared__ bf16 pf_smem[];
+    __shared__ int blk_s[PF_N];
     bf16* Ks = pf_smem;
     bf16* Vs = pf_smem + PF_N * LD;
 
@@ -85,20 +86,43 @@ __device__ void prefill_attention_impl(const bf16* __restrict__ q, int q_stride,
     for (int kb = 0; kb < kv_end; kb += PF_N)
     {
         __syncthreads();
-        // Load K and V tiles: 64 keys x D, 16 bytes per thread per step; keys past ctx become zeros.
-        for (int i = tid; i < PF_N * (D / 8); i += blockDim.x)
+        // Load K and V tiles: 64 keys x D, 16 bytes per thread per step; keys past ctx become zeros. The tile's
+        // block ids go to shared memory first, then every thread issues all its loads before storing any.
+        for (int i = tid; i < PF_N; i += blockDim.x)
         {
-            const int key = i / (D / 8), c = i % (D / 8);
-            const int kpos = kb + key;
-            uint4 kv = make_uint4(0, 0, 0, 0), vv = make_uint4(0, 0, 0, 0);
-            if (kpos < ctx)
+            const int kpos = kb + i;
+            blk_s[i] = kpos < ctx ? table[kpos / block_size] : 0;
+        }
+        __syncthreads();
+        constexpr int PER_THREAD = PF_N * (D / 8) / 128;
+        constexpr int BATCH = PER_THREAD < 8 ? PER_THREAD : 8;
+#pragma unroll
+        for (int b0 = 0; b0 < PER_THREAD; b0 += BATCH)
+        {
+            uint4 kr[BATCH], vr[BATCH];
+#pragma unroll
+            for (int u = 0; u < BATCH; u++)
             {
-                const size_t off = (((size_t)table[kpos / block_size] * hkv + kvh) * block_size + kpos % block_size) * D + c * 8;
-                kv = *(const uint4*)(k_cache + off);
-                vv = *(const uint4*)(v_cache + off);
+                const int i = tid + (b0 + u) * 128;
+                const int key = i / (D / 8), c = i % (D / 8);
+                const int kpos = kb + key;
+                kr[u] = make_uint4(0, 0, 0, 0);
+                vr[u] = make_uint4(0, 0, 0, 0);
+                if (kpos < ctx)
+                {
+                    const size_t off = (((size_t)blk_s[key] * hkv + kvh) * block_size + kpos % block_size) * D + c * 8;
+                    kr[u] = *(const uint4*)(k_cache + off);
+                    vr[u] = *(const uint4*)(v_cache + off);
+                }
             }
-            *(uint4*)(Ks + key * LD + c * 8) = kv;
-            *(uint4*)(Vs + key * LD + c * 8) = vv;
+#pragma unroll
+            for (int u = 0; u < BATCH; u++)
+            {
+                const int i = tid + (b0 + u) * 128;
+                const int key = i / (D / 8), c = i % (D / 8);
+                *(uint4*)(Ks + key * LD + c * 8) = kr[u];
+                *(uint4*)(Vs + key * LD + c * 8) = vr[u];
+            }
         }
         __syncthreads();
 
