@@ -34,6 +34,8 @@ internal static class Access
                 return ns.Attributes.TryGetValue(name, out object? attr) ? attr : Undefined.MissingAttribute(target, name);
             case LoopContext loop:
                 return loop.GetAttribute(name);
+            case TupleValue { Fields: not null } named when Array.IndexOf(named.Fields, name) >= 0:
+                return named[Array.IndexOf(named.Fields, name)];
             default:
                 return Undefined.MissingAttribute(target, name);
         }

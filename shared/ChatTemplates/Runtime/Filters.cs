@@ -33,6 +33,7 @@ internal static partial class Filters
         ["first"] = (_, v, _) => PyOps.Iterate(v).Take(1).ToList() is { Count: 1 } f ? f[0] : Undefined.WithHint("No first item, sequence was empty."),
         ["float"] = (_, v, a) => ToFloat(v, a.Get(0, "default", 0.0)),
         ["format"] = (_, v, a) => PercentFormat.Format(SoftStr(v), a.Keywords.Count > 0 ? KeywordDict(a) : new TupleValue([.. a.Positional])),
+        ["groupby"] = GroupBy,
         ["indent"] = Indent,
         ["int"] = (_, v, a) => ToInt(v, a.Get(0, "default", 0L), (int)PyOps.AsLong(a.Get(1, "base", 10L))),
         ["items"] = (_, v, _) => v switch
@@ -318,6 +319,40 @@ internal static partial class Filters
             .Select(t => t.Item1)
             .ToList();
         return sorted;
+    }
+
+    /// <summary>Jinja2's groupby: stable sort by the attribute, then _GroupTuple(grouper, list) per run of equal keys.</summary>
+    private static object? GroupBy(Interpreter interp, object? value, Arguments args)
+    {
+        object? attribute = args.Get(0, "attribute");
+        object? fallback = args.Get(1, "default");
+        bool caseSensitive = PyOps.IsTrue(args.Get(2, "case_sensitive", false));
+        Func<object?, object?> getter = AttributeGetter(attribute, fallback);
+        List<object?> sorted = [.. PyOps.Iterate(value)
+            .Select((item, index) => (Item: item, Index: index, Key: SortKey(getter(item), caseSensitive)))
+            .Order(Comparer<(object? Item, int Index, object? Key)>.Create((x, y) =>
+            {
+                int c = PyOps.Compare(x.Key, y.Key, "<");
+                return c != 0 ? c : x.Index.CompareTo(y.Index);
+            }))
+            .Select(t => t.Item)];
+        var groups = new List<object?>();
+        List<object?>? current = null;
+        object? currentKey = null;
+        foreach (object? item in sorted)
+        {
+            object? key = SortKey(getter(item), caseSensitive);
+            if (current is null || !PyOps.AreEqual(key, currentKey))
+            {
+                current = [];
+                currentKey = key;
+                groups.Add(current);
+            }
+
+            current.Add(item);
+        }
+
+        return groups.Select(g => (object?)new TupleValue([getter(((List<object?>)g!)[0]), g], "_GroupTuple", ["grouper", "list"])).ToList();
     }
 
     private static object? DictSort(Interpreter interp, object? value, Arguments args)
