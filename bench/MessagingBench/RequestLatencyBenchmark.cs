@@ -20,7 +20,14 @@ internal static class RequestLatencyBenchmark
         });
 
         var payload = new byte[size];
+        // Warm up by count (as cbench.c) and for at least half a second, so the JIT has optimized the path.
         var warmup = count / 10;
+        var warmUntil = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 2);
+        while (Stopwatch.GetTimestamp() < warmUntil)
+        {
+            await requester.RequestAsync("bench.req", new byte[size], TimeSpan.FromSeconds(5));
+        }
+
         var samples = new double[count];
         for (var i = 0; i < warmup + count; i++)
         {

@@ -39,6 +39,7 @@ public sealed class NatsBus : IMessageBus, ISubscriptionOwner
     private int nextServer;
     private Task supervisor = Task.CompletedTask;
     private string? lastValidSubject;
+    private EncodedSubject? encodedSubject;
 
     /// <summary>Creates a bus that is not connected yet; call <see cref="ConnectAsync(CancellationToken)"/>.</summary>
     /// <exception cref="ArgumentException">An option is invalid.</exception>
@@ -139,8 +140,21 @@ public sealed class NatsBus : IMessageBus, ISubscriptionOwner
         MessageHeaders? headers = null, CancellationToken cancellationToken = default)
     {
         ThrowIfNotAcceptingPublishes();
-        // Publishers mostly reuse one subject string: checking it once per instance keeps validation off the hot path.
-        if (!ReferenceEquals(subject, lastValidSubject))
+        // Publishers mostly reuse one subject string: checking (and encoding) it once per instance keeps both off
+        // the hot path. The encoding is cached only on the second use in a row, so ever-changing subjects
+        // (replies to inboxes) allocate nothing.
+        var encoded = ReadOnlySpan<byte>.Empty;
+        if (ReferenceEquals(subject, lastValidSubject))
+        {
+            var cached = encodedSubject;
+            if (cached is null || !ReferenceEquals(cached.Subject, subject))
+            {
+                encodedSubject = cached = new EncodedSubject(subject);
+            }
+
+            encoded = cached.Utf8;
+        }
+        else
         {
             SubjectValidator.ValidatePublish(subject, nameof(subject));
             lastValidSubject = subject;
@@ -160,7 +174,7 @@ public sealed class NatsBus : IMessageBus, ISubscriptionOwner
         }
 
         var frameLength = ProtocolWriter.GetMaxPublishLength(subject, replyTo, headerLength, payload.Length);
-        if (TryWritePublish(frameLength, subject, replyTo, headers, headerLength, payload.Span))
+        if (TryWritePublish(frameLength, subject, encoded, replyTo, headers, headerLength, payload.Span))
         {
             return default;
         }
@@ -296,15 +310,15 @@ public sealed class NatsBus : IMessageBus, ISubscriptionOwner
         // The server applied the same limit and forgot the sid itself; no UNSUB needed.
         subscriptions.Remove(subscription);
 
-    private bool TryWritePublish(int frameLength, string subject, string? replyTo, MessageHeaders? headers,
-        int headerLength, ReadOnlySpan<byte> payload)
+    private bool TryWritePublish(int frameLength, string subject, ReadOnlySpan<byte> subjectUtf8, string? replyTo,
+        MessageHeaders? headers, int headerLength, ReadOnlySpan<byte> payload)
     {
         if (!outbound.TryBeginWrite(frameLength, out var destination))
         {
             return false;
         }
 
-        outbound.EndWrite(ProtocolWriter.WritePublish(destination, subject, replyTo, headers, headerLength, payload));
+        outbound.EndWrite(ProtocolWriter.WritePublish(destination, subject, subjectUtf8, replyTo, headers, headerLength, payload));
         return true;
     }
 
@@ -315,7 +329,7 @@ public sealed class NatsBus : IMessageBus, ISubscriptionOwner
         {
             await outbound.WaitForSpaceAsync(frameLength, cancellationToken).ConfigureAwait(false);
             ThrowIfNotAcceptingPublishes();
-            if (TryWritePublish(frameLength, subject, replyTo, headers, headerLength, payload.Span))
+            if (TryWritePublish(frameLength, subject, [], replyTo, headers, headerLength, payload.Span))
             {
                 return;
             }
@@ -508,4 +522,12 @@ public sealed class NatsBus : IMessageBus, ISubscriptionOwner
     }
 
     private delegate void SpanFunc(Span<byte> destination);
+
+    /// <summary>A subject and its UTF-8 bytes, swapped in as one reference so racing publishers see a matching pair.</summary>
+    private sealed class EncodedSubject(string subject)
+    {
+        public string Subject { get; } = subject;
+
+        public byte[] Utf8 { get; } = Encoding.UTF8.GetBytes(subject);
+    }
 }

@@ -43,7 +43,12 @@ internal static class ProtocolWriter
 
     /// <summary>Writes PUB (or HPUB when <paramref name="headers"/> is given) and returns the bytes written.</summary>
     public static int WritePublish(Span<byte> destination, string subject, string? replyTo, MessageHeaders? headers,
-        int headerLength, ReadOnlySpan<byte> payload)
+        int headerLength, ReadOnlySpan<byte> payload) =>
+        WritePublish(destination, subject, [], replyTo, headers, headerLength, payload);
+
+    /// <summary>As above, with the subject already UTF-8 encoded when <paramref name="subjectUtf8"/> is not empty.</summary>
+    public static int WritePublish(Span<byte> destination, string subject, ReadOnlySpan<byte> subjectUtf8, string? replyTo,
+        MessageHeaders? headers, int headerLength, ReadOnlySpan<byte> payload)
     {
         int written;
         if (headerLength > 0)
@@ -57,7 +62,16 @@ internal static class ProtocolWriter
             written = 4;
         }
 
-        written += Encoding.UTF8.GetBytes(subject, destination[written..]);
+        if (subjectUtf8.IsEmpty)
+        {
+            written += Encoding.UTF8.GetBytes(subject, destination[written..]);
+        }
+        else
+        {
+            subjectUtf8.CopyTo(destination[written..]);
+            written += subjectUtf8.Length;
+        }
+
         destination[written++] = (byte)' ';
         if (replyTo is not null)
         {
