@@ -366,6 +366,11 @@ internal static class PyOps
 
         if (a is List<object?> list && IsInteger(b))
         {
+            if (list.Count * Math.Max(0, AsLong(b)) > 10_000_000)
+            {
+                throw TypeError("repeated list too long");
+            }
+
             var result = new List<object?>();
             for (long i = 0; i < AsLong(b); i++)
             {
