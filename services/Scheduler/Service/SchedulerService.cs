@@ -19,6 +19,7 @@ internal sealed class SchedulerService : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<SchedulerService> _logger;
     private readonly SchedulerEngine _engine;
+    private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public SchedulerService(IMessageBus bus, IOptions<SchedulerOptions> options, TimeProvider time, ILogger<SchedulerService> logger)
     {
@@ -31,6 +32,9 @@ internal sealed class SchedulerService : BackgroundService
     }
 
     internal SchedulerEngine Engine => _engine;
+
+    /// <summary>Completes once the subscriptions exist and the roll call went out (ExecuteAsync runs in the background).</summary>
+    internal Task Subscribed => _subscribed.Task;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -55,6 +59,7 @@ internal sealed class SchedulerService : BackgroundService
         try
         {
             await _engine.StartAsync(stoppingToken).ConfigureAwait(false);
+            _subscribed.TrySetResult();
             ChannelReader<SchedulerEvent> reader = events.Reader;
             while (await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
             {
