@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # CPU SGEMM benchmark: SgemmNT vs a TensorPrimitives.Dot-only GEMM vs numpy/OpenBLAS, same shapes, same
 # thread count. Usage: bench/gemm/run.sh [THREADS] [MxNxK ...]   (default: 2 threads, the standard shapes)
-# CLOCK=cpu (default) times each run as process CPU time / threads, which stays meaningful on a shared,
-# oversubscribed machine; CLOCK=wall times it by the wall clock (use on an idle machine).
+# CLOCK=wall (default) times each run by the wall clock (best of many runs). CLOCK=cpu times it as process
+# CPU time / THREADS: exact with THREADS=1 and the number to trust on a shared, oversubscribed machine;
+# with more threads it flatters any run whose workers never got a core (the caller then did every part).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 THREADS="${1:-2}"; shift || true
-CLOCK="${CLOCK:-cpu}"
+CLOCK="${CLOCK:-wall}"
 SHAPES=("$@")
 if [ ${#SHAPES[@]} -eq 0 ]; then
   SHAPES=(512x512x512 1024x1024x1024 2048x2048x2048 1x768x768 1x3072x768 16x768x768 16x3072x768 128x768x768 128x3072x768 512x768x768 512x3072x768)
