@@ -3,7 +3,7 @@ using LlmServe.Cuda.Compilation;
 using LlmServe.Cuda.Native;
 using LlmServe.CudaCheck;
 
-// Usage (on the GPU machine):  LlmServe.CudaCheck [kernels] [backend FIXTURES_DIR] [bench]   (default: all three)
+// Usage (on the GPU machine):  LlmServe.CudaCheck [kernels] [nccl] [backend FIXTURES_DIR] [bench]   (default: all)
 //                              LlmServe.CudaCheck compile [sm_90]   (NVRTC only; needs no GPU)
 var libs = CudaLibraryOptions.FromProcessEnvironment();
 if (args.Length > 0 && args[0] == "compile")
@@ -37,6 +37,11 @@ using (backend)
         if (all || args.Contains("kernels"))
         {
             new KernelChecks(gpu, report).RunAll();
+        }
+
+        if (all || args.Contains("nccl"))
+        {
+            NcclCheck.Run(gpu, libs, report);
         }
 
         int b = Array.IndexOf(args, "backend");
