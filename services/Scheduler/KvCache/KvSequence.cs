@@ -29,6 +29,19 @@ public sealed class KvSequence
 
     internal BlockHash HashAt(int index) => _hashes[index];
 
+    /// <summary>Sizes the table and hash chain for a sequence expected to reach <paramref name="blocks"/> blocks, so growth does not reallocate.</summary>
+    public void Reserve(int blocks)
+    {
+        if (blocks > _blocks.Length)
+        {
+            Array.Resize(ref _blocks, blocks);
+        }
+        if (blocks > _hashes.Length)
+        {
+            Array.Resize(ref _hashes, blocks);
+        }
+    }
+
     internal void AddBlock(int blockId)
     {
         if (BlockCount == _blocks.Length)

@@ -146,13 +146,15 @@ public sealed class StepPlanner
 
         var request = new SchedulerRequest(message, _arrivals++);
         ReadOnlySpan<int> promptTokens = AsSpan(message.PromptTokenIds);
-        int expectedLength = Math.Min(prompt + (maxTokens > 0 ? maxTokens : 64), MaxSequenceLength) + 1;
+        // Room for the whole output when max_tokens bounds it (no regrowth per token), within reason.
+        int expectedLength = Math.Min(prompt + (maxTokens > 0 ? Math.Min(maxTokens, 8192) : 256), MaxSequenceLength) + 1;
         for (int choice = 0; choice < n; choice++)
         {
             var sequence = new Sequence(_nextSequenceId++, request, choice, promptTokens, expectedLength)
             {
                 Status = choice == 0 ? SequenceStatus.Waiting : SequenceStatus.AwaitingFork,
             };
+            sequence.Kv.Reserve(_kv.BlocksFor(expectedLength));
             request.SequenceList.Add(sequence);
             _byId.Add(sequence.Id, sequence);
         }
@@ -223,8 +225,10 @@ public sealed class StepPlanner
             }
         }
 
-        foreach (SampledToken token in result.Tokens)
+        Google.Protobuf.Collections.RepeatedField<SampledToken> sampled = result.Tokens;
+        for (int t = 0; t < sampled.Count; t++) // index loop: the field's enumerator is a heap object
         {
+            SampledToken token = sampled[t];
             if (!_byId.TryGetValue(token.SequenceId, out Sequence? sequence)
                 || sequence.Status != SequenceStatus.Running
                 || sequence.HasPendingCancel

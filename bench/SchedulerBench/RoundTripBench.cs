@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using Google.Protobuf;
+using LlmServe.Contracts;
+using LlmServe.Messaging;
+using LlmServe.Scheduler.Service;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace LlmServe.SchedulerBench;
+
+/// <summary>
+/// The whole scheduler service over a bus with a no-op worker on its own connection: per step the plan goes
+/// out, the worker parses it and answers one token per sequence, the scheduler applies it, fans out token
+/// deltas to the detokenizer subject, and plans the next step. Steps per second at steady-state decode.
+/// </summary>
+internal static class RoundTripBench
+{
+    private const string Model = "bench-model";
+    private const string Replica = "r0";
+
+    public sealed record Result(string Bus, int Sequences, long Steps, double Seconds, double MicrosPerStep, double WorkerParseMicros, int PlanBytes);
+
+    public static async Task<Result> RunAsync(string busName, IMessageBus schedulerBus, IMessageBus workerBus, int sequences, TimeSpan duration)
+    {
+        var options = new SchedulerOptions
+        {
+            Model = Model,
+            ReplicaId = Replica,
+            MaxNumSeqs = sequences,
+            MaxWaiting = sequences * 2,
+            WorkerTimeout = TimeSpan.FromSeconds(30),
+            StepTimeout = TimeSpan.FromSeconds(30),
+        };
+        using var service = new SchedulerService(schedulerBus, Options.Create(options), TimeProvider.System, NullLogger<SchedulerService>.Instance);
+        using var stop = new CancellationTokenSource();
+        await service.StartAsync(stop.Token);
+        await service.Subscribed;
+
+        var worker = new NoOpWorker(workerBus, Model, Replica, kvBlocks: sequences * 600);
+        Task workerTask = worker.RunAsync(stop.Token);
+        await worker.Started;
+        while (!service.Engine.IsServing)
+        {
+            await Task.Delay(10);
+        }
+
+        var random = new Random(3);
+        for (int i = 0; i < sequences; i++)
+        {
+            var request = new ScheduleRequest
+            {
+                Context = new RequestContext { RequestId = $"rt-{i}" },
+                Sampling = new SamplingParams { IgnoreEos = true, MaxTokens = 8000 },
+                ReplySubject = $"_LLM_REPLY.bench.{i}",
+            };
+            for (int t = 0; t < 128; t++)
+            {
+                request.PromptTokenIds.Add(random.Next(1, 32000));
+            }
+            await schedulerBus.PublishAsync(Subjects.Schedule(Model), request.ToByteArray());
+        }
+
+        // Steady state: everything admitted and prefilled, then let the JIT settle.
+        while (service.Engine.Planner is not { } p || p.RunningCount < sequences || p.WaitingCount > 0)
+        {
+            await Task.Delay(20);
+        }
+        await Task.Delay(1000);
+
+        ulong firstStep = service.Engine.Planner!.StepId;
+        worker.ResetStats();
+        var clock = Stopwatch.StartNew();
+        await Task.Delay(duration);
+        ulong lastStep = service.Engine.Planner!.StepId;
+        double seconds = clock.Elapsed.TotalSeconds;
+        long steps = (long)(lastStep - firstStep);
+
+        await stop.CancelAsync();
+        await service.StopAsync(CancellationToken.None);
+        try
+        {
+            await workerTask;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        return new Result(busName, sequences, steps, seconds, seconds * 1e6 / steps, worker.ParseMicros, worker.LastPlanBytes);
+    }
+
+    /// <summary>Says hello, heartbeats, and answers each step with token 1 for every sampled sequence.</summary>
+    private sealed class NoOpWorker(IMessageBus bus, string model, string replica, int kvBlocks)
+    {
+        private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private long _parseTicks;
+        private long _steps;
+
+        public Task Started => _started.Task;
+
+        public int LastPlanBytes { get; private set; }
+
+        public double ParseMicros => _steps == 0 ? 0 : _parseTicks * 1e6 / Stopwatch.Frequency / _steps;
+
+        public void ResetStats()
+        {
+            Interlocked.Exchange(ref _parseTicks, 0);
+            Interlocked.Exchange(ref _steps, 0);
+        }
+
+        public async Task RunAsync(CancellationToken cancellationToken)
+        {
+            await using IBusSubscription steps = await bus.SubscribeAsync(Subjects.Step(model, replica), cancellationToken: cancellationToken);
+            var hello = new WorkerMessage
+            {
+                Hello = new WorkerHello { WorkerId = "noop", StageCount = 1, KvBlocks = kvBlocks, BlockSize = 16, MaxModelLen = 1 << 20, Device = "none" },
+            };
+            await bus.PublishAsync(Subjects.Workers(model, replica), hello.ToByteArray(), cancellationToken: cancellationToken);
+            _started.TrySetResult();
+            Task heartbeats = HeartbeatAsync(cancellationToken);
+
+            string resultSubject = Subjects.Result(model, replica);
+            var result = new StepResult { WorkerId = "noop" };
+            var pool = new List<SampledToken>();
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>(1 << 16);
+            var plan = new StepPlan();
+            await foreach (BusMessage message in steps.ReadAllAsync(cancellationToken))
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                plan.Sequences.Clear();
+                plan.ReleasedSequenceIds.Clear();
+                plan.MergeFrom(message.Payload.Span);
+                result.StepId = plan.StepId;
+                result.Tokens.Clear();
+                int n = 0;
+                foreach (ScheduledSequence s in plan.Sequences)
+                {
+                    if (s.Sample)
+                    {
+                        if (n == pool.Count)
+                        {
+                            pool.Add(new SampledToken { TokenId = 1 });
+                        }
+                        SampledToken token = pool[n++];
+                        token.SequenceId = s.SequenceId;
+                        result.Tokens.Add(token);
+                    }
+                }
+                buffer.ResetWrittenCount();
+                result.WriteTo(buffer);
+                Interlocked.Add(ref _parseTicks, Stopwatch.GetTimestamp() - t0);
+                Interlocked.Increment(ref _steps);
+                LastPlanBytes = message.Payload.Length;
+                await bus.PublishAsync(resultSubject, buffer.WrittenMemory, cancellationToken: cancellationToken);
+            }
+            await heartbeats;
+        }
+
+        private async Task HeartbeatAsync(CancellationToken cancellationToken)
+        {
+            byte[] beat = new WorkerMessage { Heartbeat = new WorkerHeartbeat { WorkerId = "noop" } }.ToByteArray();
+            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
+            try
+            {
+                while (await timer.WaitForNextTickAsync(cancellationToken))
+                {
+                    await bus.PublishAsync(Subjects.Workers(model, replica), beat, cancellationToken: cancellationToken);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+}
