@@ -19,6 +19,9 @@ namespace LlmServe.Inference.Sampling;
 /// </remarks>
 public sealed class SequenceSampler
 {
+    // Weight cut-offs tried when shrinking the candidate set, most selective first; 0 keeps every token.
+    private static readonly float[] CandidateThresholds = [1e-2f, 1e-4f, 1e-6f, 1e-9f, 0f];
+
     private readonly SamplingOptions _options;
     private readonly int[] _eosTokenIds;
     private readonly int[] _stopTokenIds;
@@ -178,44 +181,45 @@ public sealed class SequenceSampler
     private int Draw(ReadOnlySpan<float> logits, double uniform)
     {
         int vocab = logits.Length;
+        float[] weightArray = ArrayPool<float>.Shared.Rent(vocab);
         float[] values = ArrayPool<float>.Shared.Rent(vocab);
         int[] ids = ArrayPool<int>.Shared.Rent(vocab);
         try
         {
+            // Unnormalized probabilities exp((x - max)/T): the most likely token weighs exactly 1 and
+            // masked (-inf) tokens weigh 0.
+            var weights = weightArray.AsSpan(0, vocab);
+            float max = TensorPrimitives.Max(logits);
+            if (float.IsNegativeInfinity(max) || float.IsNaN(max))
+            {
+                throw new InvalidOperationException("Every token is masked (logit -inf) or the logits are NaN; nothing can be sampled.");
+            }
+
             float inverseTemperature = 1f / _options.Temperature;
-            int count = 0;
-            for (int i = 0; i < vocab; i++)
-            {
-                float x = logits[i];
-                if (x > float.NegativeInfinity)
-                {
-                    values[count] = x * inverseTemperature;
-                    ids[count] = i;
-                    count++;
-                }
-            }
-
-            if (count == 0)
-            {
-                throw new InvalidOperationException("Every token is masked (logit -inf); nothing can be sampled.");
-            }
-
-            int topK = _options.TopK;
-            if (topK > 0 && topK < count)
-            {
-                count = CandidateSelector.SelectTopCount(values, ids, count, topK);
-            }
-
-            // Unnormalized probabilities: exp(x - max), so the most likely candidate has weight exactly 1.
-            var weights = values.AsSpan(0, count);
-            float max = TensorPrimitives.Max(weights);
-            TensorPrimitives.Subtract(weights, max, weights);
+            TensorPrimitives.Subtract(logits, max, weights);
+            TensorPrimitives.Multiply(weights, inverseTemperature, weights);
             TensorPrimitives.Exp(weights, weights);
 
-            if (_options.TopP < 1f)
+            int topK = _options.TopK > 0 && _options.TopK < vocab ? _options.TopK : 0;
+            bool topP = _options.TopP < 1f;
+            if (topK == 0 && !topP && _options.MinP <= 0f)
             {
-                double total = Sum(weights);
-                count = CandidateSelector.SelectTopMass(values, ids, count, _options.TopP * total);
+                return WeightScan.FindCumulative(weights, uniform * TensorPrimitives.Sum(weights));
+            }
+
+            double nucleusMass = topP ? _options.TopP * (double)TensorPrimitives.Sum(weights) : 0;
+            int count = CollectCandidates(weights, values, ids, topK, nucleusMass);
+            if (topK > 0)
+            {
+                count = CandidateSelector.SelectTopCount(values, ids, count, topK);
+
+                // After top-k the nucleus is taken over the renormalized top-k set.
+                nucleusMass = _options.TopP * Sum(values.AsSpan(0, count));
+            }
+
+            if (topP)
+            {
+                count = CandidateSelector.SelectTopMass(values, ids, count, nucleusMass);
             }
 
             if (_options.MinP > 0f)
@@ -223,25 +227,40 @@ public sealed class SequenceSampler
                 count = KeepAtLeast(values, ids, count, _options.MinP);
             }
 
-            var kept = values.AsSpan(0, count);
-            double target = uniform * Sum(kept);
-            double cumulative = 0;
-            for (int i = 0; i < count; i++)
-            {
-                cumulative += kept[i];
-                if (cumulative > target)
-                {
-                    return ids[i];
-                }
-            }
-
-            return ids[count - 1];
+            return ids[WeightScan.FindCumulative(values.AsSpan(0, count), uniform * Sum(values.AsSpan(0, count)))];
         }
         finally
         {
+            ArrayPool<float>.Shared.Return(weightArray);
             ArrayPool<float>.Shared.Return(values);
             ArrayPool<int>.Shared.Return(ids);
         }
+    }
+
+    // The smallest "weight ≥ t" set (t from a coarse ladder) that surely holds the top-k tokens and the
+    // top-p nucleus, so selection works on hundreds of candidates instead of the whole vocabulary. Min-p
+    // alone needs exactly the tokens with weight ≥ min_p.
+    private int CollectCandidates(ReadOnlySpan<float> weights, Span<float> values, Span<int> ids, int topK, double nucleusMass)
+    {
+        float threshold = 0f;
+        if (topK > 0 || nucleusMass > 0)
+        {
+            foreach (float t in CandidateThresholds)
+            {
+                var (count, mass) = WeightScan.AtLeast(weights, t);
+                if ((topK > 0 ? count >= topK : mass >= nucleusMass) && count > 0)
+                {
+                    threshold = t;
+                    break;
+                }
+            }
+        }
+        else
+        {
+            threshold = _options.MinP;
+        }
+
+        return WeightScan.Collect(weights, threshold, values, ids);
     }
 
     // Min-p: the weights are relative to the most likely token (weight 1), so the threshold is min_p itself.
