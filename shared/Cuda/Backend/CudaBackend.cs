@@ -86,6 +86,20 @@ public sealed unsafe class CudaBackend : IBackend
 
     internal CublasLtGemm Gemm => _gemm;
 
+    /// <summary>Free and total device memory in bytes (after weights load, for KV sizing).</summary>
+    public (long Free, long Total) MemoryInfo() => _context.MemoryInfo();
+
+    /// <summary>
+    /// KV blocks that fit in <paramref name="gpuMemoryUtilization"/> of the card given what is allocated now (call
+    /// after the weights and activations are loaded), e.g. for <c>LlamaModel.AllocateKvCache</c>.
+    /// </summary>
+    public int PlanKvBlocks(int layers, int blockSize, int kvHeads, int headDim, double gpuMemoryUtilization)
+    {
+        _stream.Synchronize();
+        var (free, total) = _context.MemoryInfo();
+        return KvCachePlanner.Blocks(total, free, gpuMemoryUtilization, KvCachePlanner.BytesPerBlock(layers, blockSize, kvHeads, headDim));
+    }
+
     /// <summary>Opens the GPU or explains why not (no libcuda, no device, no NVRTC, ...).</summary>
     public static bool TryCreate(CudaBackendOptions options, out CudaBackend? backend, out string error)
     {
