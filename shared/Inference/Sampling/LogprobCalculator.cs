@@ -12,14 +12,7 @@ internal static class LogprobCalculator
         TokenLogprob[]? top = topCount > 0 ? FindTop(raw, topCount) : null;
 
         float max = TensorPrimitives.Max(raw);
-        TensorPrimitives.Subtract(raw, max, raw);
-        TensorPrimitives.Exp(raw, raw);
-        double sum = 0;
-        foreach (float w in raw)
-        {
-            sum += w;
-        }
-
+        double sum = WeightScan.ComputeWeights(raw, max, 1f, raw);
         float logSumExp = max + (float)Math.Log(sum);
         if (top is not null)
         {

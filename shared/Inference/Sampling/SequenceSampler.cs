@@ -195,19 +195,16 @@ public sealed class SequenceSampler
                 throw new InvalidOperationException("Every token is masked (logit -inf) or the logits are NaN; nothing can be sampled.");
             }
 
-            float inverseTemperature = 1f / _options.Temperature;
-            TensorPrimitives.Subtract(logits, max, weights);
-            TensorPrimitives.Multiply(weights, inverseTemperature, weights);
-            TensorPrimitives.Exp(weights, weights);
+            double total = WeightScan.ComputeWeights(logits, max, 1f / _options.Temperature, weights);
 
             int topK = _options.TopK > 0 && _options.TopK < vocab ? _options.TopK : 0;
             bool topP = _options.TopP < 1f;
             if (topK == 0 && !topP && _options.MinP <= 0f)
             {
-                return WeightScan.FindCumulative(weights, uniform * TensorPrimitives.Sum(weights));
+                return WeightScan.FindCumulative(weights, uniform * total);
             }
 
-            double nucleusMass = topP ? _options.TopP * (double)TensorPrimitives.Sum(weights) : 0;
+            double nucleusMass = topP ? _options.TopP * total : 0;
             int count = CollectCandidates(weights, values, ids, topK, nucleusMass);
             if (topK > 0)
             {
