@@ -1,6 +1,10 @@
 using System.CommandLine;
 using LlmServe.AllInOne.Generate;
 using LlmServe.AllInOne.Serve;
+using LlmServe.Cuda.Backend;
+
+// The CUDA backend is available to `generate --device cuda` (workers pick their device themselves).
+CudaBackend.Register();
 
 // Each subcommand lives in its own folder and builds its own Command. With no subcommand, serve.
 var root = new RootCommand("llmserve all-in-one host");

@@ -44,6 +44,10 @@ public sealed class WorkerOptions : IValidatableObject
     [Range(1, 1_000_000)]
     public int KvCacheMemoryMiB { get; set; } = 256;
 
+    /// <summary>GPU backend: fraction of the card's memory the worker may fill (weights, activations, KV cache).</summary>
+    [Range(0.05, 0.99)]
+    public double GpuMemoryUtilization { get; set; } = 0.9;
+
     [Range(1, 256)]
     public int BlockSize { get; set; } = 16;
 

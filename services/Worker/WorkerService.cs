@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Google.Protobuf;
 using LlmServe.Contracts;
+using LlmServe.Cuda.Backend;
 using LlmServe.Inference.Backends;
 using LlmServe.Inference.Models;
 using LlmServe.Messaging;
@@ -76,8 +77,7 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
         var clock = Stopwatch.StartNew();
         var config = ModelConfigReader.ReadModelConfig(_options.ModelDirectory);
         var partition = LayerPartition.For(config.NumLayers, _options.StageIndex, _options.StageCount, _options.LayerSplit);
-        var device = _options.Device == "auto" ? (BackendRegistry.Devices.Contains("cuda", StringComparer.OrdinalIgnoreCase) ? "cuda" : "cpu") : _options.Device;
-        var backend = BackendRegistry.Create(device, new BackendOptions { DeviceIndex = _options.DeviceIndex, Threads = _options.Threads });
+        var backend = DeviceSelector.Create(_options.Device, _options.DeviceIndex, _options.Threads, logger);
         var model = LlamaModel.Load(_options.ModelDirectory, backend, new ModelLoadOptions
         {
             FirstLayer = partition.FirstLayer,
@@ -87,7 +87,12 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
             MaxModelLength = _options.MaxModelLen > 0 ? _options.MaxModelLen : null,
         });
         int blocks = _options.KvCacheBlocks;
-        if (blocks == 0)
+        if (blocks == 0 && backend is CudaBackend cuda)
+        {
+            var spec = model.KvCacheSpec(1, _options.BlockSize);
+            blocks = cuda.PlanKvBlocks(spec.NumLayers, _options.BlockSize, spec.NumKvHeads, spec.HeadDim, _options.GpuMemoryUtilization);
+        }
+        else if (blocks == 0)
         {
             long bytesPerBlock = model.KvCacheSpec(1, _options.BlockSize).Bytes(sizeof(float));
             blocks = (int)Math.Max(1, _options.KvCacheMemoryMiB * 1024L * 1024L / bytesPerBlock);
