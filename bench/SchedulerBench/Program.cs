@@ -43,7 +43,7 @@ if (natsUrl is not null)
     rows.Add(await RoundTripBench.RunAsync($"NatsBus ({natsUrl})", scheduler, worker, sequences, TimeSpan.FromSeconds(seconds)));
 }
 
-Console.WriteLine("| bus | sequences | steps | µs per step (plan + publish + worker + result + apply + deltas) | worker parse+answer µs | plan bytes |");
+Console.WriteLine("| bus | sequences | steps | µs per step (plan + publish + worker + result + apply + deltas) | worker parse+answer µs | largest plan bytes |");
 Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
 foreach (RoundTripBench.Result r in rows)
 {

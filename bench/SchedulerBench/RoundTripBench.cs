@@ -36,7 +36,7 @@ internal static class RoundTripBench
         await service.StartAsync(stop.Token);
         await service.Subscribed;
 
-        var worker = new NoOpWorker(workerBus, Model, Replica, kvBlocks: sequences * 600);
+        var worker = new NoOpWorker(workerBus, Model, Replica, kvBlocks: sequences * 1900);
         Task workerTask = worker.RunAsync(stop.Token);
         await worker.Started;
         while (!service.Engine.IsServing)
@@ -50,7 +50,7 @@ internal static class RoundTripBench
             var request = new ScheduleRequest
             {
                 Context = new RequestContext { RequestId = $"rt-{i}" },
-                Sampling = new SamplingParams { IgnoreEos = true, MaxTokens = 8000 },
+                Sampling = new SamplingParams { IgnoreEos = true, MaxTokens = 30_000 },
                 ReplySubject = $"_LLM_REPLY.bench.{i}",
             };
             for (int t = 0; t < 128; t++)
@@ -73,6 +73,7 @@ internal static class RoundTripBench
         await Task.Delay(duration);
         ulong lastStep = service.Engine.Planner!.StepId;
         double seconds = clock.Elapsed.TotalSeconds;
+        int runningAtEnd = service.Engine.Planner!.RunningCount;
         long steps = (long)(lastStep - firstStep);
 
         await stop.CancelAsync();
@@ -83,6 +84,10 @@ internal static class RoundTripBench
         }
         catch (OperationCanceledException)
         {
+        }
+        if (runningAtEnd != sequences)
+        {
+            throw new InvalidOperationException($"Only {runningAtEnd} of {sequences} sequences were still decoding at the end of the window.");
         }
         return new Result(busName, sequences, steps, seconds, seconds * 1e6 / steps, worker.ParseMicros, worker.LastPlanBytes);
     }
@@ -96,6 +101,7 @@ internal static class RoundTripBench
 
         public Task Started => _started.Task;
 
+        /// <summary>Largest plan seen since the last reset.</summary>
         public int LastPlanBytes { get; private set; }
 
         public double ParseMicros => _steps == 0 ? 0 : _parseTicks * 1e6 / Stopwatch.Frequency / _steps;
@@ -104,6 +110,7 @@ internal static class RoundTripBench
         {
             Interlocked.Exchange(ref _parseTicks, 0);
             Interlocked.Exchange(ref _steps, 0);
+            LastPlanBytes = 0;
         }
 
         public async Task RunAsync(CancellationToken cancellationToken)
@@ -148,7 +155,7 @@ internal static class RoundTripBench
                 result.WriteTo(buffer);
                 Interlocked.Add(ref _parseTicks, Stopwatch.GetTimestamp() - t0);
                 Interlocked.Increment(ref _steps);
-                LastPlanBytes = message.Payload.Length;
+                LastPlanBytes = Math.Max(LastPlanBytes, message.Payload.Length);
                 await bus.PublishAsync(resultSubject, buffer.WrittenMemory, cancellationToken: cancellationToken);
             }
             await heartbeats;
