@@ -92,7 +92,14 @@ internal sealed class DetokenizeProcessor(HfTokenizer tokenizer, string model)
                     chunk.Choices.Add(new ChoiceText { Index = index, Text = tail, FinishReason = choice.FinishReason });
                 }
             }
+            // Prompt and cached counts come from the scheduler when it sent them; completion tokens are what
+            // this choice emitted up to its stop, which the scheduler cannot know when a stop string ended it.
             chunk.Usage = stream.Usage();
+            if (delta.Usage is { PromptTokens: > 0 } scheduled)
+            {
+                chunk.Usage.PromptTokens = scheduled.PromptTokens;
+                chunk.Usage.CachedPromptTokens = scheduled.CachedPromptTokens;
+            }
             chunk.Done = true;
             _streams.Remove(requestId);
         }

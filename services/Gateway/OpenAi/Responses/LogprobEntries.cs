@@ -23,7 +23,12 @@ internal readonly struct LogprobEntries
 
     /// <summary>The decoded text of a sampled token; <c>token_id:N</c> when the detokenizer sent none.</summary>
     public static string TokenText(ChoiceText choice, int i) =>
-        i < choice.LogprobTokens.Count ? choice.LogprobTokens[i] : IdText(choice.Logprobs[i].TokenId);
+        i < choice.LogprobTokens.Count ? choice.LogprobTokens[i]
+        : choice.Logprobs[i].Token.Length > 0 ? choice.Logprobs[i].Token : IdText(choice.Logprobs[i].TokenId);
+
+    /// <summary>An alternative's decoded text (the detokenizer fills it), else its <c>token_id:N</c> name.</summary>
+    public static string AlternativeText(TopLogprob alternative) =>
+        alternative.Token.Length > 0 ? alternative.Token : IdText(alternative.TokenId);
 
     /// <summary>vLLM's name for a token whose text is unknown (return_tokens_as_token_ids).</summary>
     public static string IdText(int tokenId) => "token_id:" + tokenId.ToString(CultureInfo.InvariantCulture);

@@ -33,7 +33,8 @@ internal static class LogprobsJson
                 var alt = lp.Top[k];
                 w.WriteStartObject();
                 bool sampled = alt.TokenId == lp.TokenId;
-                WriteTokenFields(w, sampled ? token : LogprobEntries.IdText(alt.TokenId), alt.Logprob, knownText: sampled);
+                bool known = sampled || alt.Token.Length > 0;
+                WriteTokenFields(w, sampled ? token : LogprobEntries.AlternativeText(alt), alt.Logprob, knownText: known);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -72,7 +73,7 @@ internal static class LogprobsJson
             for (int k = 0; k < lp.Top.Count && k < top; k++)
             {
                 var alt = lp.Top[k];
-                w.WriteNumber(alt.TokenId == lp.TokenId ? token : LogprobEntries.IdText(alt.TokenId), Clamp(alt.Logprob));
+                w.WriteNumber(alt.TokenId == lp.TokenId ? token : LogprobEntries.AlternativeText(alt), Clamp(alt.Logprob));
             }
             w.WriteEndObject();
         }
