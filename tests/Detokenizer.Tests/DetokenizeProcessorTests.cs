@@ -137,4 +137,27 @@ public sealed class DetokenizeProcessorTests
 
         Assert.Equal("Once upon a time", string.Concat(Replies(output).SelectMany(c => c.Choices).Select(c => c.Text)));
     }
+
+    [Fact]
+    public void Logprobs_carry_the_text_of_the_token_and_of_each_alternative()
+    {
+        var processor = new DetokenizeProcessor(Tokenizer, "m");
+        var output = new List<OutgoingMessage>();
+        var start = Start("g");
+        start.Start.Logprobs = true;
+        processor.Handle(start, 0, output);
+        int hello = Tokenizer.Encode("Hello", false)[0];
+        int world = Tokenizer.Encode(" world", false)[0];
+        var delta = Tokens("g", 0, [hello], FinishReason.Length, finished: true);
+        var logprob = new TokenLogprob { TokenId = hello, Logprob = -0.5f };
+        logprob.Top.Add(new TopLogprob { TokenId = hello, Logprob = -0.5f });
+        logprob.Top.Add(new TopLogprob { TokenId = world, Logprob = -1.5f });
+        delta.Choices[0].Logprobs.Add(logprob);
+        processor.Handle(delta, 0, output);
+
+        var text = Replies(output).SelectMany(c => c.Choices).Single(c => c.Logprobs.Count > 0);
+        Assert.Equal(Tokenizer.Decode([hello]), text.Logprobs[0].Token);
+        Assert.Equal(Tokenizer.Decode([hello]), text.LogprobTokens[0]);
+        Assert.Equal([Tokenizer.Decode([hello]), Tokenizer.Decode([world])], text.Logprobs[0].Top.Select(t => t.Token));
+    }
 }
