@@ -8,8 +8,16 @@ set +e
 dotnet test Services.sln -c Release --logger "console;verbosity=normal" "$@" 2>&1 | tee /tmp/llmserve-test.log
 status=${PIPESTATUS[0]}
 set -e
+# The deployment smoke test: each Dockerfile's publish steps by hand, then one request through the published
+# services over an authenticated nats-server (deploy/README.md). Counted as one test in the summary.
+smoke_passed=0; smoke_failed=0
+if bash scripts/deploy-smoke.sh > /tmp/llmserve-deploy-smoke.log 2>&1; then
+  smoke_passed=1; echo "deploy smoke test: passed"
+else
+  smoke_failed=1; status=1; echo "deploy smoke test: FAILED"; tail -n 60 /tmp/llmserve-deploy-smoke.log
+fi
 # One plain summary line that CI reads, summed over every test assembly.
 passed=$(grep -aEo '^ +Passed: +[0-9]+' /tmp/llmserve-test.log | awk '{s+=$2} END {print s+0}')
 failed=$(grep -aEo '^ +Failed: +[0-9]+' /tmp/llmserve-test.log | awk '{s+=$2} END {print s+0}')
-echo "$passed passed, $failed failed"
+echo "$((passed + smoke_passed)) passed, $((failed + smoke_failed)) failed"
 exit "$status"
