@@ -17,7 +17,7 @@ else
   smoke_failed=1; status=1; echo "deploy smoke test: FAILED"; tail -n 60 /tmp/llmserve-deploy-smoke.log
 fi
 # One plain summary line that CI reads, summed over every test assembly.
-passed=$(grep -aEo '^ +Passed: +[0-9]+' /tmp/llmserve-test.log | awk '{s+=$2} END {print s+0}')
-failed=$(grep -aEo '^ +Failed: +[0-9]+' /tmp/llmserve-test.log | awk '{s+=$2} END {print s+0}')
+passed=$(awk '/^ +Passed: +[0-9]+ *$/ {s+=$2} END {print s+0}' /tmp/llmserve-test.log)
+failed=$(awk '/^ +Failed: +[0-9]+ *$/ {s+=$2} END {print s+0}' /tmp/llmserve-test.log)
 echo "$((passed + smoke_passed)) passed, $((failed + smoke_failed)) failed"
 exit "$status"
