@@ -182,6 +182,25 @@ public sealed class OpenAiApiTests(ClusterFixture fixture) : IClassFixture<Clust
     }
 
     [Fact]
+    public async Task A_repeated_prompt_reports_its_prefix_cache_hits_as_cached_tokens()
+    {
+        object Body() => new
+        {
+            model = Cluster.Model,
+            messages = new[] { new { role = "user", content = "A prompt long enough to fill two or three whole KV blocks of sixteen tokens each, repeated." } },
+            max_tokens = 2,
+        };
+        var first = await PostJsonAsync("v1/chat/completions", Body());
+        var second = await PostJsonAsync("v1/chat/completions", Body());
+
+        int prompt = second["usage"]!["prompt_tokens"]!.GetValue<int>();
+        int cached = second["usage"]!["prompt_tokens_details"]!["cached_tokens"]!.GetValue<int>();
+        Assert.Equal(first["usage"]!["prompt_tokens"]!.GetValue<int>(), prompt);
+        // Every full block of the prompt is reused (the last, partial block is always recomputed).
+        Assert.Equal((prompt - 1) / 16 * 16, cached);
+    }
+
+    [Fact]
     public async Task Raw_sse_stream_is_framed_exactly_like_openai()
     {
         using var http = Http();
