@@ -19,5 +19,10 @@ fi
 # One plain summary line that CI reads, summed over every test assembly.
 passed=$(awk '/^ +Passed: +[0-9]+ *$/ {s+=$2} END {print s+0}' /tmp/llmserve-test.log)
 failed=$(awk '/^ +Failed: +[0-9]+ *$/ {s+=$2} END {print s+0}' /tmp/llmserve-test.log)
+# CI shows only the tail of this output: name each failed test (and its first error line) last.
+if [ "$failed" -gt 0 ]; then
+  echo "failed tests:"
+  grep -A2 -E '^ +Failed [A-Za-z]' /tmp/llmserve-test.log | grep -v '^ *Error Message:' | grep -v '^--$' | head -n 60
+fi
 echo "$((passed + smoke_passed)) passed, $((failed + smoke_failed)) failed"
 exit "$status"

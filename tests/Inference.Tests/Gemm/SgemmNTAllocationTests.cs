@@ -26,9 +26,11 @@ public class SgemmNTAllocationTests
             SgemmNT.Multiply(a, packed, c, m, accumulate: true, maxThreads: 2);
         }
 
-        // Packing buffers and jobs are pooled; the only allowed allocation is the pool growing by a job
-        // object (~100 bytes) when a late pool thread still holds the previous one on a busy machine.
-        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, 512);
+        // Packing buffers and jobs are pooled. On a busy machine pool threads start late and still hold the
+        // previous call's job, so the pool grows by one small job object (~150 bytes) per call, and the
+        // thread pool's queue may add a segment: a few KB over these 20 calls. One call's packing scratch
+        // (GemmScratch: MC×KC + NC×KC floats) is far over 16 KB, so this bound still fails if a call allocates one.
+        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, 16 * 1024);
     }
 
     private static (float[] A, float[] B) Operands(int m, int n, int k, int seed)
