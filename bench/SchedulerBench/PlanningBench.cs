@@ -80,6 +80,13 @@ internal static class PlanningBench
         // The worker's answer, built outside the timed region from reused objects.
         result.StepId = plan.StepId;
         result.Tokens.Clear();
+        result.SampledSequenceIds.Clear();
+        result.SampledTokenIds.Clear();
+        for (int i = 0; i < plan.DecodeSequenceIds.Count; i++)
+        {
+            result.SampledSequenceIds.Add(plan.DecodeSequenceIds[i]);
+            result.SampledTokenIds.Add(random.Next(1, 32000));
+        }
         int n = 0;
         foreach (ScheduledSequence s in plan.Sequences)
         {

@@ -126,29 +126,27 @@ internal static class RoundTripBench
 
             string resultSubject = Subjects.Result(model, replica);
             var result = new StepResult { WorkerId = "noop" };
-            var pool = new List<SampledToken>();
             var buffer = new System.Buffers.ArrayBufferWriter<byte>(1 << 16);
-            var plan = new StepPlan();
             await foreach (BusMessage message in steps.ReadAllAsync(cancellationToken))
             {
+                // What the real worker does before its forward pass: parse the plan, then answer every
+                // sampled row in the packed result arrays.
                 long t0 = Stopwatch.GetTimestamp();
-                plan.Sequences.Clear();
-                plan.ReleasedSequenceIds.Clear();
-                plan.MergeFrom(message.Payload.Span);
+                StepPlan plan = StepPlan.Parser.ParseFrom(message.Payload.Span);
                 result.StepId = plan.StepId;
-                result.Tokens.Clear();
-                int n = 0;
+                result.SampledSequenceIds.Clear();
+                result.SampledTokenIds.Clear();
+                for (int i = 0; i < plan.DecodeSequenceIds.Count; i++)
+                {
+                    result.SampledSequenceIds.Add(plan.DecodeSequenceIds[i]);
+                    result.SampledTokenIds.Add(1);
+                }
                 foreach (ScheduledSequence s in plan.Sequences)
                 {
                     if (s.Sample)
                     {
-                        if (n == pool.Count)
-                        {
-                            pool.Add(new SampledToken { TokenId = 1 });
-                        }
-                        SampledToken token = pool[n++];
-                        token.SequenceId = s.SequenceId;
-                        result.Tokens.Add(token);
+                        result.SampledSequenceIds.Add(s.SequenceId);
+                        result.SampledTokenIds.Add(1);
                     }
                 }
                 buffer.ResetWrittenCount();

@@ -29,10 +29,10 @@ internal sealed partial class DetokenizerService(
         {
             await foreach (var message in deltas.ReadAllAsync(stoppingToken))
             {
-                TokenDelta delta;
+                TokenDeltaBatch batch;
                 try
                 {
-                    delta = TokenDelta.Parser.ParseFrom(message.Payload.Span);
+                    batch = TokenDeltaBatch.Parser.ParseFrom(message.Payload.Span);
                 }
                 catch (Google.Protobuf.InvalidProtocolBufferException e)
                 {
@@ -42,15 +42,20 @@ internal sealed partial class DetokenizerService(
                 output.Clear();
                 lock (_gate)
                 {
-                    try
+                    long nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
+                    foreach (TokenDelta delta in batch.Deltas)
                     {
-                        processor.Handle(delta, clock.GetUtcNow().ToUnixTimeMilliseconds(), output);
-                    }
-                    catch (Exception e) when (e is not OutOfMemoryException)
-                    {
-                        // One request's bad state must not stop the shard: fail that request only.
-                        LogRequestFailed(logger, e, delta.Context?.RequestId);
-                        output.Clear();
+                        int produced = output.Count;
+                        try
+                        {
+                            processor.Handle(delta, nowMs, output);
+                        }
+                        catch (Exception e) when (e is not OutOfMemoryException)
+                        {
+                            // One request's bad state must not stop the shard or the batch: fail that request only.
+                            LogRequestFailed(logger, e, delta.Context?.RequestId);
+                            output.RemoveRange(produced, output.Count - produced);
+                        }
                     }
                 }
                 foreach (var outgoing in output)

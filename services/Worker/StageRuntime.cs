@@ -50,6 +50,10 @@ internal sealed class StageRuntime : IDisposable
     public StageStepResult Execute(StepPlan plan, HiddenStates? stageInput)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        if (plan.DescribeDecodeMismatch() is { } mismatch)
+        {
+            throw new InvalidStepBatchException($"step {plan.StepId}: {mismatch}");
+        }
         foreach (ulong released in plan.ReleasedSequenceIds)
         {
             _sequences.Remove(released);
@@ -57,16 +61,13 @@ internal sealed class StageRuntime : IDisposable
 
         _builder.Clear();
         _sampledSequences.Clear();
+        AddDecodeRows(plan);
         foreach (var scheduled in plan.Sequences)
         {
             var state = Admit(scheduled);
             foreach (int block in scheduled.NewBlockIds)
             {
-                if ((uint)block >= (uint)KvBlocks)
-                {
-                    throw new InvalidStepBatchException($"sequence {scheduled.SequenceId}: block {block} outside the cache of {KvBlocks} blocks");
-                }
-                state.BlockTable.Add(block);
+                AppendBlock(scheduled.SequenceId, state, block);
             }
             bool wantLogits = scheduled.Sample && _model.IsLastStage;
             int count = scheduled.TokenIds.Count;
@@ -83,9 +84,9 @@ internal sealed class StageRuntime : IDisposable
             }
         }
 
-        if (plan.Sequences.Count == 0)
+        if (plan.RowCount == 0)
         {
-            return new StageStepResult([], null);
+            return new StageStepResult(null, null);
         }
 
         var batch = _builder.Build();
@@ -101,7 +102,43 @@ internal sealed class StageRuntime : IDisposable
         }
 
         _model.Forward(batch, _cache);
-        return _model.IsLastStage ? new StageStepResult(Sample(plan), null) : new StageStepResult([], ReadActivations(plan.StepId, batch.NumTokens));
+        return _model.IsLastStage ? new StageStepResult(Sample(plan.StepId), null) : new StageStepResult(null, ReadActivations(plan.StepId, batch.NumTokens));
+    }
+
+    // Packed decode rows (the plan's fast path) go first, in row order, as the scheduler expects.
+    private void AddDecodeRows(StepPlan plan)
+    {
+        var ids = plan.DecodeSequenceIds;
+        var blockRows = plan.DecodeNewBlockRows;
+        int blockCursor = 0;
+        bool wantLogits = _model.IsLastStage;
+        for (int row = 0; row < ids.Count; row++) // index loops: the fields' enumerators are heap objects
+        {
+            ulong id = ids[row];
+            if (!_sequences.TryGetValue(id, out var state))
+            {
+                throw new InvalidStepBatchException($"sequence {id} is not known to stage {_stageIndex} (missing is_new step)");
+            }
+            for (; blockCursor < blockRows.Count && blockRows[blockCursor] == row; blockCursor++)
+            {
+                AppendBlock(id, state, plan.DecodeNewBlockIds[blockCursor]);
+            }
+            _tokenScratch[0] = plan.DecodeTokenIds[row];
+            _builder.AddSequence(_tokenScratch.AsSpan(0, 1), plan.DecodePositions[row], CollectionsMarshal.AsSpan(state.BlockTable), wantLogits);
+            if (wantLogits)
+            {
+                _sampledSequences.Add(id);
+            }
+        }
+    }
+
+    private void AppendBlock(ulong sequenceId, SequenceState state, int block)
+    {
+        if ((uint)block >= (uint)KvBlocks)
+        {
+            throw new InvalidStepBatchException($"sequence {sequenceId}: block {block} outside the cache of {KvBlocks} blocks");
+        }
+        state.BlockTable.Add(block);
     }
 
     private SequenceState Admit(ScheduledSequence scheduled)
@@ -126,14 +163,15 @@ internal sealed class StageRuntime : IDisposable
         return state;
     }
 
-    private List<SampledToken> Sample(StepPlan plan)
+    // Tokens without logprobs go in the result's packed arrays; only logprob requests need a message each.
+    private StepResult Sample(ulong stepId)
     {
         int vocab = _model.VocabSize;
         int rows = _sampledSequences.Count;
-        var tokens = new List<SampledToken>(rows);
+        var result = new StepResult { StepId = stepId };
         if (rows == 0)
         {
-            return tokens;
+            return result;
         }
         if (_logits.Length < rows * vocab)
         {
@@ -146,20 +184,20 @@ internal sealed class StageRuntime : IDisposable
             var sampler = _sequences[id].Sampler!;
             var sampled = sampler.Sample(_logits.AsSpan(i * vocab, vocab));
             sampler.Accept(sampled.TokenId);
-            var token = new SampledToken { SequenceId = id, TokenId = sampled.TokenId };
-            if (sampler.Options.Logprobs)
+            if (!sampler.Options.Logprobs)
             {
-                var logprob = new ContractLogprob { TokenId = sampled.TokenId, Logprob = sampled.Logprob };
-                foreach (var alt in sampled.TopLogprobs)
-                {
-                    logprob.Top.Add(new TopLogprob { TokenId = alt.TokenId, Logprob = alt.Logprob });
-                }
-                token.Logprob = logprob;
+                result.SampledSequenceIds.Add(id);
+                result.SampledTokenIds.Add(sampled.TokenId);
+                continue;
             }
-            tokens.Add(token);
+            var logprob = new ContractLogprob { TokenId = sampled.TokenId, Logprob = sampled.Logprob };
+            foreach (var alt in sampled.TopLogprobs)
+            {
+                logprob.Top.Add(new TopLogprob { TokenId = alt.TokenId, Logprob = alt.Logprob });
+            }
+            result.Tokens.Add(new SampledToken { SequenceId = id, TokenId = sampled.TokenId, Logprob = logprob });
         }
-        _ = plan;
-        return tokens;
+        return result;
     }
 
     private HiddenStates ReadActivations(ulong stepId, int rows)

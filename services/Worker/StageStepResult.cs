@@ -3,4 +3,4 @@ using LlmServe.Contracts;
 namespace LlmServe.Worker;
 
 /// <summary>What one step produced on this stage: sampled tokens (last stage) or activations for the next stage.</summary>
-internal readonly record struct StageStepResult(IReadOnlyList<SampledToken> Tokens, HiddenStates? Hidden);
+internal readonly record struct StageStepResult(StepResult? Result, HiddenStates? Hidden);

@@ -148,7 +148,7 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
             try
             {
                 HiddenStates? input = null;
-                if (!runtime.Model.IsFirstStage && plan.Sequences.Count > 0)
+                if (!runtime.Model.IsFirstStage && plan.RowCount > 0)
                 {
                     input = await _inbox.TakeAsync(plan.StepId, _options.StageInputTimeout, cancellationToken);
                 }
@@ -160,8 +160,9 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
                 }
                 else if (runtime.Model.IsLastStage)
                 {
-                    var result = new StepResult { StepId = plan.StepId, WorkerId = _workerId, ExecuteMicros = (long)clock.Elapsed.TotalMicroseconds };
-                    result.Tokens.Add(outcome.Tokens);
+                    var result = outcome.Result ?? new StepResult { StepId = plan.StepId };
+                    result.WorkerId = _workerId;
+                    result.ExecuteMicros = (long)clock.Elapsed.TotalMicroseconds;
                     await bus.PublishAsync(resultSubject, result.ToByteArray(), cancellationToken: cancellationToken);
                 }
             }

@@ -175,6 +175,11 @@ public sealed class StepPlanner
         }
         _plan.Sequences.Clear();
         _plan.ReleasedSequenceIds.Clear();
+        _plan.DecodeSequenceIds.Clear();
+        _plan.DecodeTokenIds.Clear();
+        _plan.DecodePositions.Clear();
+        _plan.DecodeNewBlockRows.Clear();
+        _plan.DecodeNewBlockIds.Clear();
         _scheduled.Clear();
         int budget = _limits.MaxNumBatchedTokens;
         bool preempted = ScheduleRunning(ref budget);
@@ -204,6 +209,10 @@ public sealed class StepPlanner
         {
             throw new InvalidOperationException($"Step {result.StepId} is not the step in flight.");
         }
+        if (result.DescribeTokenMismatch() is { } mismatch)
+        {
+            throw new ArgumentException($"Step {result.StepId}: {mismatch}.", nameof(result));
+        }
         _inFlight = false;
 
         foreach (ScheduledEntry entry in _scheduled)
@@ -225,25 +234,18 @@ public sealed class StepPlanner
             }
         }
 
+        // Index loops: the fields' enumerators are heap objects.
+        Google.Protobuf.Collections.RepeatedField<ulong> packedIds = result.SampledSequenceIds;
+        Google.Protobuf.Collections.RepeatedField<int> packedTokens = result.SampledTokenIds;
+        for (int t = 0; t < packedIds.Count; t++)
+        {
+            AcceptToken(packedIds[t], packedTokens[t], null);
+        }
         Google.Protobuf.Collections.RepeatedField<SampledToken> sampled = result.Tokens;
-        for (int t = 0; t < sampled.Count; t++) // index loop: the field's enumerator is a heap object
+        for (int t = 0; t < sampled.Count; t++)
         {
             SampledToken token = sampled[t];
-            if (!_byId.TryGetValue(token.SequenceId, out Sequence? sequence)
-                || sequence.Status != SequenceStatus.Running
-                || sequence.HasPendingCancel
-                || sequence.ComputedTokens != sequence.Length)
-            {
-                continue; // finished, cancelled, or not sampled this step
-            }
-            sequence.Append(token.TokenId);
-            GenerationTokensTotal++;
-            FinishReason reason = _stop.Check(sequence, token.TokenId, out int stopTokenId);
-            Outputs.Add(new SequenceOutput(sequence, true, token.TokenId, token.Logprob, reason, stopTokenId));
-            if (reason != FinishReason.None)
-            {
-                Finish(sequence, reason, emit: false);
-            }
+            AcceptToken(token.SequenceId, token.TokenId, token.Logprob);
         }
 
         foreach (ScheduledEntry entry in _scheduled)
@@ -254,6 +256,25 @@ public sealed class StepPlanner
             }
         }
         CompactRunning();
+    }
+
+    private void AcceptToken(ulong sequenceId, int tokenId, TokenLogprob? logprob)
+    {
+        if (!_byId.TryGetValue(sequenceId, out Sequence? sequence)
+            || sequence.Status != SequenceStatus.Running
+            || sequence.HasPendingCancel
+            || sequence.ComputedTokens != sequence.Length)
+        {
+            return; // finished, cancelled, or not sampled this step
+        }
+        sequence.Append(tokenId);
+        GenerationTokensTotal++;
+        FinishReason reason = _stop.Check(sequence, tokenId, out int stopTokenId);
+        Outputs.Add(new SequenceOutput(sequence, true, tokenId, logprob, reason, stopTokenId));
+        if (reason != FinishReason.None)
+        {
+            Finish(sequence, reason, emit: false);
+        }
     }
 
     /// <summary>
@@ -397,8 +418,13 @@ public sealed class StepPlanner
 
     private void Schedule(Sequence sequence, int newTokens)
     {
-        ScheduledSequence wire = sequence.Wire;
         int start = sequence.ComputedTokens;
+        if (!sequence.NeedsFullState && newTokens == 1 && start + 1 == sequence.Length)
+        {
+            ScheduleDecode(sequence, start);
+            return;
+        }
+        ScheduledSequence wire = sequence.Wire;
         wire.SequenceId = sequence.Id;
         wire.StartPosition = start;
         wire.TokenIds.Clear();
@@ -439,6 +465,24 @@ public sealed class StepPlanner
         sequence.InFlight = true;
         _plan.Sequences.Add(wire);
         _scheduled.Add(new ScheduledEntry(sequence, start, newTokens));
+    }
+
+    // The common case as one entry in each packed array: no per-sequence message to fill or encode.
+    private void ScheduleDecode(Sequence sequence, int start)
+    {
+        int row = _plan.DecodeSequenceIds.Count;
+        _plan.DecodeSequenceIds.Add(sequence.Id);
+        _plan.DecodeTokenIds.Add(sequence.Tokens[start]);
+        _plan.DecodePositions.Add(start);
+        ReadOnlySpan<int> table = sequence.Kv.BlockTable;
+        for (int b = sequence.SentBlockCount; b < table.Length; b++)
+        {
+            _plan.DecodeNewBlockRows.Add(row);
+            _plan.DecodeNewBlockIds.Add(table[b]);
+        }
+        sequence.SentBlockCount = table.Length;
+        sequence.InFlight = true;
+        _scheduled.Add(new ScheduledEntry(sequence, start, 1));
     }
 
     private void ReleaseForks(SchedulerRequest request)

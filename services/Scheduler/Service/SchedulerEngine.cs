@@ -132,6 +132,11 @@ internal sealed class SchedulerEngine
             await FailAsync($"worker '{result.WorkerId}' failed step {result.StepId}: {result.Error.Message}", cancellationToken).ConfigureAwait(false);
             return;
         }
+        if (result.DescribeTokenMismatch() is { } mismatch)
+        {
+            await FailAsync($"worker '{result.WorkerId}' sent a malformed result for step {result.StepId}: {mismatch}", cancellationToken).ConfigureAwait(false);
+            return;
+        }
         _planner.ApplyResult(result);
         _registry.Heartbeat(result.WorkerId, _time.GetUtcNow());
         _counters.Steps++;

@@ -23,6 +23,8 @@ internal sealed class SchedulerPublisher
     private readonly List<TokenDelta> _deltaPool = [];
     private readonly List<ChoiceTokens> _choicePool = [];
     private readonly List<TokenDelta> _ordered = [];
+    private readonly TokenDeltaBatch[] _shardBatches;
+    private readonly TokenDeltaBatch _single = new();
     private int _deltasUsed;
     private int _choicesUsed;
 
@@ -34,9 +36,11 @@ internal sealed class SchedulerPublisher
         _statusSubject = Subjects.Status(options.Model);
         _rollCallSubject = Subjects.RollCall(options.Model, options.ReplicaId);
         _detokSubjects = new string[options.DetokShards];
+        _shardBatches = new TokenDeltaBatch[options.DetokShards];
         for (int shard = 0; shard < _detokSubjects.Length; shard++)
         {
             _detokSubjects[shard] = Subjects.Detok(options.Model, shard);
+            _shardBatches[shard] = new TokenDeltaBatch();
         }
         SchedulerId = $"{options.ReplicaId}-{Environment.ProcessId}";
     }
@@ -71,10 +75,10 @@ internal sealed class SchedulerPublisher
             start.EchoPromptTokenIds.Add(message.PromptTokenIds);
         }
         var delta = new TokenDelta { Context = message.Context, Start = start };
-        return PublishAsync(DetokSubject(request.RequestId), delta, cancellationToken);
+        return PublishOneDeltaAsync(request.RequestId, delta, cancellationToken);
     }
 
-    /// <summary>Turns the planner's events into one token delta per request and sends them.</summary>
+    /// <summary>Turns the planner's events into one token delta per request and sends them, one batch per detokenizer shard.</summary>
     public async ValueTask PublishOutputsAsync(StepOutputs outputs, CancellationToken cancellationToken)
     {
         if (outputs.IsEmpty)
@@ -114,11 +118,22 @@ internal sealed class SchedulerPublisher
         {
             foreach (TokenDelta delta in _ordered)
             {
-                await PublishAsync(DetokSubject(delta.Context.RequestId), delta, cancellationToken).ConfigureAwait(false);
+                _shardBatches[Subjects.DetokShardOf(delta.Context.RequestId, _shardBatches.Length)].Deltas.Add(delta);
+            }
+            for (int shard = 0; shard < _shardBatches.Length; shard++)
+            {
+                if (_shardBatches[shard].Deltas.Count > 0)
+                {
+                    await PublishAsync(_detokSubjects[shard], _shardBatches[shard], cancellationToken).ConfigureAwait(false);
+                }
             }
         }
         finally
         {
+            foreach (TokenDeltaBatch batch in _shardBatches)
+            {
+                batch.Deltas.Clear();
+            }
             RecycleDeltas();
         }
     }
@@ -146,10 +161,22 @@ internal sealed class SchedulerPublisher
             }
         }
         delta.Usage = new Usage { PromptTokens = request.PromptTokens, CompletionTokens = request.CompletionTokens };
-        return PublishAsync(DetokSubject(request.RequestId), delta, cancellationToken);
+        return PublishOneDeltaAsync(request.RequestId, delta, cancellationToken);
     }
 
-    private string DetokSubject(string requestId) => _detokSubjects[Subjects.DetokShardOf(requestId, _detokSubjects.Length)];
+    // The detokenizer subject carries batches only; a lone delta (start, abort) is a batch of one.
+    private async ValueTask PublishOneDeltaAsync(string requestId, TokenDelta delta, CancellationToken cancellationToken)
+    {
+        _single.Deltas.Add(delta);
+        try
+        {
+            await PublishAsync(_detokSubjects[Subjects.DetokShardOf(requestId, _detokSubjects.Length)], _single, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _single.Deltas.Clear();
+        }
+    }
 
     private ValueTask PublishAsync(string subject, IMessage message, CancellationToken cancellationToken)
     {

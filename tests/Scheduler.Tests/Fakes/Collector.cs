@@ -7,10 +7,10 @@ namespace LlmServe.Scheduler.Tests.Fakes;
 internal sealed class Collector<T> : IAsyncDisposable
 {
     private readonly IBusSubscription _subscription;
-    private readonly Func<ReadOnlyMemory<byte>, T> _parse;
+    private readonly Func<ReadOnlyMemory<byte>, IEnumerable<T>> _parse;
     private readonly Task _loop;
 
-    private Collector(IBusSubscription subscription, Func<ReadOnlyMemory<byte>, T> parse)
+    private Collector(IBusSubscription subscription, Func<ReadOnlyMemory<byte>, IEnumerable<T>> parse)
     {
         _subscription = subscription;
         _parse = parse;
@@ -20,6 +20,10 @@ internal sealed class Collector<T> : IAsyncDisposable
     public ConcurrentQueue<T> Items { get; } = new();
 
     public static async Task<Collector<T>> StartAsync(IMessageBus bus, string subject, Func<ReadOnlyMemory<byte>, T> parse) =>
+        new(await bus.SubscribeAsync(subject), payload => [parse(payload)]);
+
+    /// <summary>Collects the items of messages that each carry several (e.g. a token delta batch).</summary>
+    public static async Task<Collector<T>> StartManyAsync(IMessageBus bus, string subject, Func<ReadOnlyMemory<byte>, IEnumerable<T>> parse) =>
         new(await bus.SubscribeAsync(subject), parse);
 
     /// <summary>Waits until <paramref name="predicate"/> holds over the items collected so far.</summary>
@@ -51,7 +55,10 @@ internal sealed class Collector<T> : IAsyncDisposable
     {
         await foreach (BusMessage message in _subscription.ReadAllAsync())
         {
-            Items.Enqueue(_parse(message.Payload));
+            foreach (T item in _parse(message.Payload))
+            {
+                Items.Enqueue(item);
+            }
         }
     }
 }

@@ -37,7 +37,7 @@ internal sealed class FakeWorker
             _tables.Remove(id);
         }
         var result = new StepResult { StepId = plan.StepId, WorkerId = "fake" };
-        foreach (ScheduledSequence s in plan.Sequences)
+        foreach (ScheduledSequence s in plan.Rows())
         {
             if (s.IsNew)
             {
@@ -53,7 +53,17 @@ internal sealed class FakeWorker
             if (s.Sample)
             {
                 int length = s.StartPosition + s.TokenIds.Count;
-                result.Tokens.Add(new SampledToken { SequenceId = s.SequenceId, TokenId = Next(s.SequenceId, table, length) });
+                int token = Next(s.SequenceId, table, length);
+                // Both result encodings, as a real worker sends them (packed unless there are logprobs).
+                if (s.IsNew)
+                {
+                    result.Tokens.Add(new SampledToken { SequenceId = s.SequenceId, TokenId = token });
+                }
+                else
+                {
+                    result.SampledSequenceIds.Add(s.SequenceId);
+                    result.SampledTokenIds.Add(token);
+                }
             }
         }
         return result;

@@ -16,19 +16,19 @@ public sealed class StepPlannerTests
         h.Submit(Prompt(7, 2), maxTokens: 3, id: "b");
 
         StepPlan first = h.Planner.PlanStep()!.Clone();
-        Assert.Equal(2, first.Sequences.Count);
-        Assert.All(first.Sequences, s => Assert.True(s.IsNew));
-        Assert.All(first.Sequences, s => Assert.True(s.Sample));
-        Assert.Equal(5, first.Sequences[0].TokenIds.Count);
-        Assert.Equal(5, first.Sequences[0].PromptTokenIds.Count);
-        Assert.NotNull(first.Sequences[0].Sampling);
-        Assert.Single(first.Sequences[0].NewBlockIds);
-        Assert.True(first.Sequences[0].SequenceId < first.Sequences[1].SequenceId);
+        Assert.Equal(2, first.Rows().Count);
+        Assert.All(first.Rows(), s => Assert.True(s.IsNew));
+        Assert.All(first.Rows(), s => Assert.True(s.Sample));
+        Assert.Equal(5, first.Rows()[0].TokenIds.Count);
+        Assert.Equal(5, first.Rows()[0].PromptTokenIds.Count);
+        Assert.NotNull(first.Rows()[0].Sampling);
+        Assert.Single(first.Rows()[0].NewBlockIds);
+        Assert.True(first.Rows()[0].SequenceId < first.Rows()[1].SequenceId);
         h.Planner.ApplyResult(h.Worker.Execute(first));
         h.Collect();
 
         StepPlan second = h.Planner.PlanStep()!.Clone();
-        Assert.All(second.Sequences, s =>
+        Assert.All(second.Rows(), s =>
         {
             Assert.False(s.IsNew);
             Assert.Single(s.TokenIds);
@@ -36,8 +36,10 @@ public sealed class StepPlannerTests
             Assert.Null(s.Sampling);
             Assert.Empty(s.NewBlockIds);
         });
-        Assert.Equal(5, second.Sequences[0].StartPosition);
-        Assert.Equal(h.Outputs[("a", 0)][0], second.Sequences[0].TokenIds[0]);
+        Assert.Empty(second.Sequences); // steady decodes travel as packed rows only
+        Assert.Equal(2, second.DecodeSequenceIds.Count);
+        Assert.Equal(5, second.Rows()[0].StartPosition);
+        Assert.Equal(h.Outputs[("a", 0)][0], second.Rows()[0].TokenIds[0]);
         h.Planner.ApplyResult(h.Worker.Execute(second));
         h.Collect();
         h.RunToCompletion();
@@ -55,9 +57,9 @@ public sealed class StepPlannerTests
         h.Submit(Prompt(3, 1), maxTokens: 6);
         h.RunToCompletion();
         // Prefill fills positions 0..2 of block 0; a second block is needed when position 4 is fed.
-        int[] sizes = h.Plans.Select(p => p.Sequences[0].NewBlockIds.Count).ToArray();
+        int[] sizes = h.Plans.Select(p => p.Rows()[0].NewBlockIds.Count).ToArray();
         Assert.Equal([1, 0, 1, 0, 0, 0], sizes);
-        Assert.Equal([0, 3, 4, 5, 6, 7], h.Plans.Select(p => p.Sequences[0].StartPosition));
+        Assert.Equal([0, 3, 4, 5, 6, 7], h.Plans.Select(p => p.Rows()[0].StartPosition));
     }
 
     [Fact]
@@ -66,9 +68,9 @@ public sealed class StepPlannerTests
         var h = new PlannerHarness(100, limits: new PlannerLimits { MaxNumBatchedTokens = 32, MaxModelLen = 1000 }) { KeepPlans = true };
         h.Submit(Prompt(100, 1), maxTokens: 2);
         h.RunToCompletion();
-        Assert.Equal([32, 32, 32, 4, 1], h.Plans.Select(p => p.Sequences[0].TokenIds.Count));
-        Assert.Equal([false, false, false, true, true], h.Plans.Select(p => p.Sequences[0].Sample));
-        Assert.Equal([true, false, false, false, false], h.Plans.Select(p => p.Sequences[0].IsNew));
+        Assert.Equal([32, 32, 32, 4, 1], h.Plans.Select(p => p.Rows()[0].TokenIds.Count));
+        Assert.Equal([false, false, false, true, true], h.Plans.Select(p => p.Rows()[0].Sample));
+        Assert.Equal([true, false, false, false, false], h.Plans.Select(p => p.Rows()[0].IsNew));
         Assert.Equal(h.Worker.NextToken(Prompt(100, 1)), h.Outputs[("req-0", 0)][0]);
     }
 
@@ -80,10 +82,10 @@ public sealed class StepPlannerTests
         h.Step(); // prefill of "short"
         h.Submit(Prompt(60, 2), maxTokens: 2, id: "long");
         StepPlan plan = h.Planner.PlanStep()!;
-        Assert.Equal(2, plan.Sequences.Count);
-        Assert.Single(plan.Sequences[0].TokenIds); // the decode
-        Assert.Equal(15, plan.Sequences[1].TokenIds.Count); // the chunk gets what is left
-        Assert.False(plan.Sequences[1].Sample);
+        Assert.Equal(2, plan.Rows().Count);
+        Assert.Single(plan.Rows()[0].TokenIds); // the decode
+        Assert.Equal(15, plan.Rows()[1].TokenIds.Count); // the chunk gets what is left
+        Assert.False(plan.Rows()[1].Sample);
     }
 
     [Fact]
@@ -163,7 +165,7 @@ public sealed class StepPlannerTests
         h.Submit(Prompt(4, 2), maxTokens: 12, id: "new");
         h.RunToCompletion();
         Assert.True(h.Planner.PreemptionsTotal > 0);
-        ScheduledSequence resumed = h.Plans.SelectMany(p => p.Sequences).First(s => s.IsNew && s.ResumedOutputTokenIds.Count > 0);
+        ScheduledSequence resumed = h.Plans.SelectMany(p => p.Rows()).First(s => s.IsNew && s.ResumedOutputTokenIds.Count > 0);
         Assert.Equal(4, resumed.PromptTokenIds.Count);
         // Everything known and not served from the cache is recomputed: prompt, then the generated tokens.
         int[] known = [.. resumed.PromptTokenIds, .. resumed.ResumedOutputTokenIds];
@@ -198,7 +200,7 @@ public sealed class StepPlannerTests
         h.Plans.Clear();
         h.RunToCompletion();
 
-        ScheduledSequence admitted = h.Plans[0].Sequences[0];
+        ScheduledSequence admitted = h.Plans[0].Rows()[0];
         Assert.True(admitted.IsNew);
         Assert.Equal(48, admitted.StartPosition);
         Assert.Equal(2, admitted.TokenIds.Count);
@@ -215,12 +217,12 @@ public sealed class StepPlannerTests
         var h = new PlannerHarness(100, blockSize: 4, prefixCaching: false) { KeepPlans = true };
         SchedulerRequest request = h.Submit(Prompt(10, 3), maxTokens: 5, n: 3, id: "n3");
         h.Step(); // prefill of choice 0 only
-        Assert.Single(h.Plans[0].Sequences);
+        Assert.Single(h.Plans[0].Rows());
         h.Step(); // choice 0 decodes; 1 and 2 fork from its prompt blocks
         StepPlan forked = h.Plans[1];
-        Assert.Equal(3, forked.Sequences.Count);
+        Assert.Equal(3, forked.Rows().Count);
         int[] parentTable = request.Sequences[0].Kv.BlockTable.ToArray();
-        foreach (ScheduledSequence child in forked.Sequences.Where(s => s.IsNew))
+        foreach (ScheduledSequence child in forked.Rows().Where(s => s.IsNew))
         {
             Assert.Equal(8, child.StartPosition);
             Assert.Equal(2, child.TokenIds.Count);

@@ -23,8 +23,10 @@ public sealed class SchedulerServiceTests : IAsyncLifetime
     {
         Model = Model,
         ReplicaId = Replica,
-        WorkerTimeout = TimeSpan.FromMilliseconds(400),
-        StepTimeout = TimeSpan.FromMilliseconds(400),
+        // Short enough that the stalled-worker test ends fast, long enough that a loaded 2-core CI box
+        // running other test assemblies beside this one never trips them on a healthy worker.
+        WorkerTimeout = TimeSpan.FromSeconds(2),
+        StepTimeout = TimeSpan.FromSeconds(2),
         TickInterval = TimeSpan.FromMilliseconds(20),
         StatusInterval = TimeSpan.FromMilliseconds(50),
         NoWorkersTimeout = TimeSpan.FromSeconds(30),
@@ -32,7 +34,7 @@ public sealed class SchedulerServiceTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _detok = await Collector<TokenDelta>.StartAsync(_bus, Subjects.Detok(Model, 0), p => TokenDelta.Parser.ParseFrom(p.Span));
+        _detok = await Collector<TokenDelta>.StartManyAsync(_bus, Subjects.Detok(Model, 0), p => TokenDeltaBatch.Parser.ParseFrom(p.Span).Deltas);
         _replies = await Collector<ResponseChunk>.StartAsync(_bus, "_LLM_REPLY.test.>", p => ResponseChunk.Parser.ParseFrom(p.Span));
     }
 
