@@ -31,4 +31,7 @@ internal static partial class MessagingLog
 
     [LoggerMessage(9, LogLevel.Warning, "Drain did not finish within its timeout; closing anyway")]
     public static partial void DrainTimedOut(ILogger logger);
+
+    [LoggerMessage(10, LogLevel.Warning, "No NATS server reachable at {Servers} yet ({Reason}); retrying in {DelayMs:0} ms")]
+    public static partial void InitialConnectRetry(ILogger logger, string servers, string reason, double delayMs);
 }

@@ -97,8 +97,9 @@ public sealed class NatsBus : IMessageBus, ISubscriptionOwner
     }
 
     /// <summary>
-    /// Connects to the first server that accepts (each is tried once). Publishes made before this completes
-    /// are buffered like publishes during a reconnect.
+    /// Connects to the first server that accepts, trying each in turn; while none is reachable it retries with
+    /// the reconnect back-off until <see cref="NatsBusOptions.InitialConnectTimeout"/> has passed. Publishes made
+    /// before this completes are buffered like publishes during a reconnect.
     /// </summary>
     public async Task ConnectAsync(CancellationToken cancellationToken = default)
     {
@@ -110,23 +111,44 @@ public sealed class NatsBus : IMessageBus, ISubscriptionOwner
         ThrowIfClosed();
         SetState(BusConnectionState.Connecting);
         List<Exception> failures = [];
-        foreach (var address in servers)
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, closing.Token);
+        for (int round = 0; ; round++)
         {
+            foreach (var address in servers)
+            {
+                try
+                {
+                    var session = await OpenSessionAsync(address, linked.Token).ConfigureAwait(false);
+                    OnSessionOpened(session);
+                    supervisor = Task.Run(() => SuperviseAsync(session), CancellationToken.None);
+                    return;
+                }
+                catch (BusConnectionException exception)
+                {
+                    failures.Add(exception);
+                }
+                catch (BusProtocolException exception)
+                {
+                    failures.Add(exception);
+                }
+            }
+
+            TimeSpan left = options.InitialConnectTimeout - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            if (left <= TimeSpan.Zero || failures.OfType<BusAuthorizationException>().Any())
+            {
+                break; // out of time, or refused credentials that no retry will fix
+            }
+            TimeSpan wait = InitialConnectDelay(round);
+            MessagingLog.InitialConnectRetry(logger, string.Join(", ", servers), failures[^1].Message, wait.TotalMilliseconds);
             try
             {
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, closing.Token);
-                var session = await OpenSessionAsync(address, linked.Token).ConfigureAwait(false);
-                OnSessionOpened(session);
-                supervisor = Task.Run(() => SuperviseAsync(session), CancellationToken.None);
-                return;
+                await Task.Delay(wait < left ? wait : left, linked.Token).ConfigureAwait(false);
             }
-            catch (BusConnectionException exception)
+            catch (OperationCanceledException)
             {
-                failures.Add(exception);
-            }
-            catch (BusProtocolException exception)
-            {
-                failures.Add(exception);
+                SetState(BusConnectionState.Disconnected);
+                throw;
             }
         }
 
@@ -429,6 +451,13 @@ public sealed class NatsBus : IMessageBus, ISubscriptionOwner
 
             OnSessionOpened(session);
         }
+    }
+
+    // The reconnect back-off without jitter: ReconnectWait doubling per round, capped at ReconnectWaitMax.
+    private TimeSpan InitialConnectDelay(int round)
+    {
+        double ms = options.ReconnectWait.TotalMilliseconds * Math.Pow(2, Math.Min(round, 20));
+        return TimeSpan.FromMilliseconds(Math.Min(ms, options.ReconnectWaitMax.TotalMilliseconds));
     }
 
     private async Task<NatsSession> ReconnectAsync(CancellationToken cancellationToken)

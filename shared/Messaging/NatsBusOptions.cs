@@ -51,6 +51,13 @@ public sealed record NatsBusOptions
     /// </summary>
     public int ReconnectBufferSize { get; init; } = 8 * 1024 * 1024;
 
+    /// <summary>
+    /// How long the first <see cref="NatsBus.ConnectAsync(CancellationToken)"/> keeps retrying (with the reconnect
+    /// back-off) while no server is reachable, e.g. a service that starts before nats-server. Zero tries each server
+    /// once. Refused credentials are never retried.
+    /// </summary>
+    public TimeSpan InitialConnectTimeout { get; init; } = TimeSpan.Zero;
+
     /// <summary>Time allowed for TCP connect, TLS handshake, INFO and the CONNECT/PING/PONG exchange.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -78,6 +85,7 @@ public sealed record NatsBusOptions
         Require(OutboundBufferSize >= 64 * 1024, nameof(OutboundBufferSize), "must be at least 64 KiB");
         Require(ReconnectBufferSize >= 0, nameof(ReconnectBufferSize), "must not be negative");
         Require(ConnectTimeout > TimeSpan.Zero, nameof(ConnectTimeout), "must be positive");
+        Require(InitialConnectTimeout >= TimeSpan.Zero, nameof(InitialConnectTimeout), "must not be negative");
         Require(DrainTimeout > TimeSpan.Zero, nameof(DrainTimeout), "must be positive");
         Require(Name is null || Name.Length > 0, nameof(Name), "must not be empty");
         Require(Token is null || User is null, nameof(Token), "cannot be combined with User");

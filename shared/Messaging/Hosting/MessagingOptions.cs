@@ -36,6 +36,12 @@ public sealed class MessagingOptions
 
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a service keeps trying to reach NATS at start-up before it fails (pods and containers may start
+    /// before the server is up). Refused credentials fail at once.
+    /// </summary>
+    public TimeSpan InitialConnectTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Max payload of the in-process bus (a NATS server announces its own).</summary>
@@ -58,6 +64,7 @@ public sealed class MessagingOptions
         OutboundBufferSize = OutboundBufferSize,
         ReconnectBufferSize = ReconnectBufferSize,
         ConnectTimeout = ConnectTimeout,
+        InitialConnectTimeout = InitialConnectTimeout,
         DrainTimeout = DrainTimeout,
     };
 
