@@ -22,9 +22,12 @@ public sealed class PromptFactory
     private readonly PromptFormat _format;
     private readonly TokenVocabulary? _vocabulary;
     private readonly ServerTokenizer? _tokenizer;
+    private readonly int _overhead;
 
-    public PromptFactory(PromptFormat format, TokenVocabulary? vocabulary, ServerTokenizer? tokenizer)
+    /// <param name="overhead">Tokens the server adds to a text prompt (BOS, chat template); text prompts are sized so that content + overhead is the requested length.</param>
+    public PromptFactory(PromptFormat format, TokenVocabulary? vocabulary, ServerTokenizer? tokenizer, int overhead = 0)
     {
+        _overhead = overhead;
         if (format == PromptFormat.Ids && vocabulary is null)
         {
             throw new ArgumentException("Token-id prompts need the tokenizer's vocabulary (--tokenizer PATH).", nameof(vocabulary));
@@ -55,8 +58,9 @@ public sealed class PromptFactory
         return new BenchRequest(null, text, measured, outputTokens);
     }
 
-    private async Task<(string Text, int Tokens)> TextAsync(int target, Random random, CancellationToken cancellationToken)
+    private async Task<(string Text, int Tokens)> TextAsync(int requested, Random random, CancellationToken cancellationToken)
     {
+        int target = Math.Max(1, requested - _overhead);
         var words = new List<string>(target);
         for (int i = 0; i < target; i++)
         {
@@ -65,7 +69,7 @@ public sealed class PromptFactory
         string text = string.Join(' ', words);
         if (_tokenizer is null)
         {
-            return (text, target);
+            return (text, requested);
         }
         int[] ids = await _tokenizer.TokenizeAsync(text, cancellationToken).ConfigureAwait(false);
         for (int round = 0; round < MaxAdjustRounds && ids.Length != target; round++)
@@ -82,6 +86,6 @@ public sealed class PromptFactory
             }
             ids = await _tokenizer.TokenizeAsync(text, cancellationToken).ConfigureAwait(false);
         }
-        return (text, ids.Length);
+        return (text, ids.Length + _overhead);
     }
 }

@@ -39,6 +39,30 @@ public sealed class ServerTokenizer(TargetServer server)
         return [.. tokens.Select(t => t!.GetValue<int>())];
     }
 
+    /// <summary>
+    /// Tokens the server adds around a prompt of ordinary text: BOS for completions (add_special_tokens is on by
+    /// default), the chat template's header and generation prompt for chat. Measured once as the difference between
+    /// the server's count of a wrapped prompt and of the bare text.
+    /// </summary>
+    public async Task<int> PromptOverheadAsync(bool chat, CancellationToken cancellationToken)
+    {
+        const string Probe = "hello world";
+        int bare = (await TokenizeAsync(Probe, cancellationToken).ConfigureAwait(false)).Length;
+        var body = chat
+            ? new JsonObject
+            {
+                ["model"] = server.Model,
+                ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = Probe }),
+                ["add_generation_prompt"] = true,
+            }
+            : new JsonObject { ["model"] = server.Model, ["prompt"] = Probe };
+        using var response = await server.Http.PostAsJsonAsync(server.Resolve("/tokenize"), body, cancellationToken).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+        var node = JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+        int wrapped = node?["count"]?.GetValue<int>() ?? node?["tokens"]?.AsArray().Count ?? throw new JsonException("/tokenize answered without 'count'.");
+        return Math.Max(0, wrapped - bare);
+    }
+
     public async Task<string> DetokenizeAsync(IReadOnlyList<int> ids, CancellationToken cancellationToken)
     {
         var body = new JsonObject { ["model"] = server.Model, ["tokens"] = new JsonArray([.. ids.Select(i => (JsonNode)i)]) };

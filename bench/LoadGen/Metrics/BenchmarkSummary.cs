@@ -20,7 +20,7 @@ public sealed class BenchmarkSummary
 
     public required long TotalOutputTokens { get; init; }
 
-    /// <summary>How output tokens were counted: <c>usage</c> (server usage), <c>chunks</c> (text chunks) or <c>mixed</c>.</summary>
+    /// <summary>How output tokens were counted: <c>usage</c> (server usage), <c>chunks</c> (text chunks), <c>mixed</c>, or <c>none</c> (nothing completed).</summary>
     public required string OutputTokenSource { get; init; }
 
     public required double RequestThroughput { get; init; }
@@ -73,7 +73,7 @@ public sealed class BenchmarkSummary
             DurationSeconds = durationSeconds,
             TotalInputTokens = input,
             TotalOutputTokens = output,
-            OutputTokenSource = fromUsage == ok.Count ? "usage" : fromUsage == 0 ? "chunks" : "mixed",
+            OutputTokenSource = ok.Count == 0 ? "none" : fromUsage == ok.Count ? "usage" : fromUsage == 0 ? "chunks" : "mixed",
             RequestThroughput = ok.Count / d,
             InputThroughput = input / d,
             OutputThroughput = output / d,

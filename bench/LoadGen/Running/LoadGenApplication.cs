@@ -23,7 +23,8 @@ public static class LoadGenApplication
         bool hasTokenize = await serverTokenizer.IsAvailableAsync(cancellationToken).ConfigureAwait(false);
         var vocabulary = options.Tokenizer is null ? null : TokenVocabulary.Load(options.Tokenizer);
         var format = options.PromptFormat ?? (!server.IsChat && vocabulary is not null ? PromptFormat.Ids : PromptFormat.Text);
-        var prompts = new PromptFactory(format, vocabulary, hasTokenize ? serverTokenizer : null);
+        int overhead = format == PromptFormat.Text && hasTokenize ? await serverTokenizer.PromptOverheadAsync(server.IsChat, cancellationToken).ConfigureAwait(false) : 0;
+        var prompts = new PromptFactory(format, vocabulary, hasTokenize ? serverTokenizer : null, overhead);
         string inputSource = format == PromptFormat.Ids ? "token ids (exact)" : hasTokenize ? "server /tokenize" : "estimate (1 word = 1 token)";
 
         if (!options.Quiet)
