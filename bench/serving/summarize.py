@@ -57,7 +57,7 @@ def main():
       "output tokens are counted from the server's `usage`. Times in ms. % of floor = floor duration / measured duration.")
     p()
     rows = []
-    for path in sorted(glob.glob(os.path.join(out, "*.json"))):
+    for path in sorted(glob.glob(os.path.join(out, "*.json")), key=os.path.getmtime):
         name = os.path.basename(path)[:-5]
         if name == "peer":
             continue

@@ -98,6 +98,10 @@ public static class LoadGenArguments
         {
             throw new FormatException("--dataset-name sharegpt needs --dataset-path FILE.");
         }
+        if (o.PromptFormat == PromptFormat.Ids && o.Endpoint.Contains("chat", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new FormatException("Chat requests carry text: --prompt-format ids works with /v1/completions only.");
+        }
         if (o.RandomInputLength < 1 || o.RandomOutputLength < 1)
         {
             throw new FormatException("--random-input-len and --random-output-len must be at least 1.");

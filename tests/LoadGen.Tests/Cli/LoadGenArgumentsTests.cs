@@ -32,6 +32,7 @@ public sealed class LoadGenArgumentsTests
     [InlineData("--model", "m", "--dataset-name", "sharegpt")]
     [InlineData("--model", "m", "--num-prompts")]
     [InlineData("--model", "m", "--dataset-name", "alpaca")]
+    [InlineData("--model", "m", "--endpoint", "/v1/chat/completions", "--prompt-format", "ids")]
     public void Bad_command_lines_are_refused_with_a_message(params string[] args)
     {
         var e = Assert.Throws<FormatException>(() => LoadGenArguments.Parse(args));
