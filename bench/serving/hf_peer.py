@@ -63,7 +63,11 @@ def run(model, requests, max_batch_tokens, one_at_a_time=False):
     generated = 0
     torch.cuda.synchronize() if torch.cuda.is_available() else None
     start = time.perf_counter()
-    with model.continuous_batching_context_manager(generation_config=config, **cb_kwargs) as manager:
+    try:
+        context = model.continuous_batching_context_manager(generation_config=config, **cb_kwargs)
+    except TypeError:  # 5.x releases before ContinuousBatchingConfig took only the generation config
+        context = model.continuous_batching_context_manager(generation_config=config)
+    with context as manager:
         for batch in batches:
             for k, (ids, out) in enumerate(batch):
                 manager.add_request(input_ids=ids, request_id=f"r{generated}-{k}", max_new_tokens=out)

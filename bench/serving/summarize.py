@@ -105,7 +105,7 @@ def main():
         p()
         p("## Where a single stream's time goes (workload c)")
         p("Client = LoadGen; gateway = the gateway's own histograms (`/metrics`, request arrival to first text / per token / last byte), "
-          "differenced over workload c (its warm-up included). Client − gateway is the HTTP hop and the client; gateway − floor is "
+          "differenced over workload c (the server's warm-up ran before, in a separate run; LoadGen's own one warm-up request is in the gateway's numbers). Client − gateway is the HTTP hop and the client; gateway − floor is "
           "everything behind the gateway (tokenizer, scheduler, bus, worker compute above the floor, detokenizer). "
           "The services do not time the hops behind the gateway separately (see bench/serving/README.md).")
         p()
