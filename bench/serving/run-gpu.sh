@@ -25,4 +25,6 @@ export CEILINGS_SOURCE=${CEILINGS_SOURCE:-"H100 numbers of bench/cuda/RESULTS.md
 # The peer is its own call by default (PEER_ONLY=1 PEER=1), to keep each call under the device's 10-minute limit.
 export PEER=${PEER:-0} PEER_A_PROMPTS=${PEER_A_PROMPTS:-256} PEER_D_PROMPTS=${PEER_D_PROMPTS:-256}
 export WORKLOAD_TIMEOUT=${WORKLOAD_TIMEOUT:-300}
+# NVRTC-compiled kernels are cached here across calls while the machine stays warm (as bench/cuda does).
+export LLMSERVE_CACHE=${LLMSERVE_CACHE:-/tmp/llmc}
 exec bash "$repo/bench/serving/run.sh" "$@"

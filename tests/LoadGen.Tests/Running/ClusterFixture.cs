@@ -7,7 +7,12 @@ public sealed class ClusterFixture : IAsyncLifetime
 {
     public PipelineCluster Cluster { get; private set; } = null!;
 
-    public async ValueTask InitializeAsync() => Cluster = await PipelineCluster.StartAsync(new PipelineClusterOptions { MaxNumSeqs = 32 });
+    // A generous worker timeout: on a loaded 2-core CI machine a missed heartbeat must not fail the replica mid-run.
+    public async ValueTask InitializeAsync() => Cluster = await PipelineCluster.StartAsync(new PipelineClusterOptions
+    {
+        MaxNumSeqs = 32,
+        WorkerTimeout = TimeSpan.FromSeconds(30),
+    });
 
     public async ValueTask DisposeAsync() => await Cluster.DisposeAsync();
 }
