@@ -23,7 +23,8 @@ export APPS=${APPS:-$device_dir/app} OUT=${OUT:-$repo/bench/serving/out-gpu}
 export FLOOR_GEMM_TFLOPS=${FLOOR_GEMM_TFLOPS:-791} FLOOR_BW_GBS=${FLOOR_BW_GBS:-3030}
 export CEILINGS_SOURCE=${CEILINGS_SOURCE:-"H100 numbers of bench/cuda/RESULTS.md run 5 (cuBLASLt 8192³, device copy)"}
 # The peer is its own call by default (PEER_ONLY=1 PEER=1), to keep each call under the device's 10-minute limit.
-export PEER=${PEER:-0} PEER_A_PROMPTS=${PEER_A_PROMPTS:-256} PEER_D_PROMPTS=${PEER_D_PROMPTS:-256}
+export PEER=${PEER:-0} PEER_A_PROMPTS=${PEER_A_PROMPTS:-256} PEER_C_PROMPTS=${PEER_C_PROMPTS:-2} PEER_D_PROMPTS=${PEER_D_PROMPTS:-256}
+export PEER_TIMEOUT=${PEER_TIMEOUT:-480}
 export WORKLOAD_TIMEOUT=${WORKLOAD_TIMEOUT:-300}
 # NVRTC-compiled kernels are cached here across calls while the machine stays warm (as bench/cuda does).
 export LLMSERVE_CACHE=${LLMSERVE_CACHE:-/tmp/llmc}

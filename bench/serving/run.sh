@@ -66,6 +66,13 @@ wait_for() {  # wait_for LOGFILE TEXT SECONDS PID
   done
 }
 
+summarize() {
+  python3 "$here/summarize.py" --out "$OUT" --mode "$MODE" --model-dir "$MODEL_DIR" --device "$DEVICE" --peer-note "${peer_note:-not run yet}" \
+    --ceilings "$FLOOR_GEMM_TFLOPS TFLOP/s GEMM, $FLOOR_BW_GBS GB/s: $CEILINGS_SOURCE" \
+    --config "max_num_seqs $MAX_NUM_SEQS, max_num_batched_tokens $MAX_BATCHED_TOKENS, max_model_len $MAX_MODEL_LEN, warm-ups $WARMUPS per workload" \
+    --workloads "$workloads" > "$OUT/RESULTS.md" || say "summarize.py failed"
+}
+
 # 1. The model: generated here, never carried.
 if [ ! -f "$MODEL_DIR/config.json" ]; then
   say "writing the random $MODEL_SHAPE model to $MODEL_DIR"
@@ -136,6 +143,7 @@ bench() {  # bench NAME ARGS...
     say "workload $name failed or timed out (see $OUT/$name.txt and $logs/loadgen-$name.txt)"
   fi
   grep -E "Successful|Failed requests|duration|Output token throughput|Mean TTFT|Mean TPOT|strict floor" "$OUT/$name.txt" >&2 || true
+  summarize
 }
 metrics() { http_get "$base/metrics" | grep -E '^llmserve:(time_to_first_token|time_per_output_token|e2e_request_latency)_seconds_(sum|count)' > "$1" || true; }
 for w in $workloads; do
@@ -181,9 +189,6 @@ if [ "$PEER" != 0 ]; then
 fi
 say "peer: $peer_note"
 
-# 6. The results file.
-python3 "$here/summarize.py" --out "$OUT" --mode "$MODE" --model-dir "$MODEL_DIR" --device "$DEVICE" --peer-note "$peer_note" \
-  --ceilings "$FLOOR_GEMM_TFLOPS TFLOP/s GEMM, $FLOOR_BW_GBS GB/s: $CEILINGS_SOURCE" \
-  --config "max_num_seqs $MAX_NUM_SEQS, max_num_batched_tokens $MAX_BATCHED_TOKENS, max_model_len $MAX_MODEL_LEN, warm-ups $WARMUPS per workload" \
-  --workloads "$workloads" > "$OUT/RESULTS.md"
+# 6. The results file (also rewritten after every workload, so a call cut off by a time limit still brings one back).
+summarize
 say "done in $(( $(date +%s) - started )) s: $OUT/RESULTS.md"

@@ -52,6 +52,12 @@ def main():
       f"intermediate {config['intermediate_size']}, vocab {config['vocab_size']}, {config.get('torch_dtype')}{', %.2fB params' % (params / 1e9) if params else ''}), "
       f"Llama 3.1 tokenizer; device `{args.device}`. Every service its own process over nats-server.")
     p(f"- **Server settings**: {args.config}.")
+    for log, marker in (("Worker.txt", "Worker for "), ("Scheduler.txt", "KV cache:")):
+        path = os.path.join(out, "logs", log)
+        if os.path.exists(path):
+            lines = [l for l in open(path, errors="replace") if marker in l]
+            if lines:
+                p(f"- **{log[:-4]} said**: `{lines[-1].strip().split('] ', 1)[-1][:300]}`")
     p(f"- **Floor ceilings**: {args.ceilings}.")
     p("- Every workload sends `ignore_eos` (+ `min_tokens` = `max_tokens`), prompts are random token ids (exact lengths), "
       "output tokens are counted from the server's `usage`. Times in ms. % of floor = floor duration / measured duration.")
