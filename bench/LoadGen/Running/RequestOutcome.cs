@@ -1,0 +1,34 @@
+namespace LlmServe.LoadGen.Running;
+
+/// <summary>What one request measured, in seconds, relative to its own send time unless said otherwise.</summary>
+public sealed class RequestOutcome
+{
+    public bool Success { get; set; }
+
+    /// <summary>Seconds after the benchmark started that the request was sent (after waiting for a concurrency slot).</summary>
+    public double SentAt { get; set; }
+
+    /// <summary>Prompt tokens: the server's usage.prompt_tokens when it reports usage, else the dataset's count.</summary>
+    public int InputTokens { get; set; }
+
+    /// <summary>Generated tokens: usage.completion_tokens when reported (<see cref="OutputFromUsage"/>), else the number of text chunks.</summary>
+    public int OutputTokens { get; set; }
+
+    public bool OutputFromUsage { get; set; }
+
+    /// <summary>Time to the first chunk with generated text.</summary>
+    public double Ttft { get; set; }
+
+    /// <summary>Time to the end of the stream.</summary>
+    public double Latency { get; set; }
+
+    /// <summary>Gaps between consecutive text chunks.</summary>
+    public List<double> Itl { get; } = [];
+
+    public string? FinishReason { get; set; }
+
+    public string? Error { get; set; }
+
+    /// <summary>Mean time per output token after the first, vLLM's definition: (latency − TTFT) / (output − 1); 0 with one token.</summary>
+    public double Tpot => OutputTokens > 1 ? (Latency - Ttft) / (OutputTokens - 1) : 0;
+}
