@@ -36,7 +36,7 @@ internal static class RoundTripBench
         await service.StartAsync(stop.Token);
         await service.Subscribed;
 
-        var worker = new NoOpWorker(workerBus, Model, Replica, kvBlocks: sequences * 1900);
+        var worker = new NoOpWorker(workerBus, Model, Replica, kvBlocks: sequences * 12_600);
         Task workerTask = worker.RunAsync(stop.Token);
         await worker.Started;
         while (!service.Engine.IsServing)
@@ -50,7 +50,8 @@ internal static class RoundTripBench
             var request = new ScheduleRequest
             {
                 Context = new RequestContext { RequestId = $"rt-{i}" },
-                Sampling = new SamplingParams { IgnoreEos = true, MaxTokens = 30_000 },
+                // Far more steps than a warm-up plus a 5 s window can run even at 50 µs a step: no sequence may finish inside it.
+                Sampling = new SamplingParams { IgnoreEos = true, MaxTokens = 200_000 },
                 ReplySubject = $"_LLM_REPLY.bench.{i}",
             };
             for (int t = 0; t < 128; t++)
