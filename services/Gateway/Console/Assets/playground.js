@@ -134,6 +134,7 @@ export class Playground {
       item.dataset.ttftMs = ttftMs === null ? '' : ttftMs.toFixed(1);
       item.dataset.tokensPerSecond = tokensPerSecond.toFixed(2);
       item.dataset.completionTokens = String(tokens);
+      item.dataset.chunks = String(chunks);
       stats.textContent = [
         `TTFT ${ttftMs === null ? '–' : ttftMs.toFixed(0) + ' ms'}`,
         `${tokensPerSecond.toFixed(1)} tokens/s`,
