@@ -57,7 +57,7 @@ export class LineChart {
     g.setTransform(ratio, 0, 0, ratio, 0, 0);
     g.clearRect(0, 0, width, height);
 
-    const left = 52, right = 8, top = 22, bottom = 18;
+    const left = 52, right = 8, top = 36, bottom = 18;
     const plotW = width - left - right, plotH = height - top - bottom;
     const all = this.values.flat().filter(v => v !== null);
     const dataMax = all.length ? Math.max(...all) : 0;
@@ -66,16 +66,16 @@ export class LineChart {
     g.font = '11px system-ui, sans-serif';
     g.fillStyle = '#1d2330';
     g.fillText(this.title, 4, 13);
-    // Legend with the latest value of each series.
-    let x = Math.max(120, g.measureText(this.title).width + 16);
+    // Legend with the latest value of each series, on its own line under the title.
+    let x = 4;
     this.names.forEach((name, i) => {
       const last = this.values[i][this.values[i].length - 1];
       const text = `${name} ${last === null || last === undefined ? '–' : this.format(last)}`;
       g.fillStyle = palette[i % palette.length];
-      g.fillRect(x, 6, 8, 8);
+      g.fillRect(x, 19, 8, 8);
       g.fillStyle = '#1d2330';
-      g.fillText(text, x + 11, 13);
-      x += g.measureText(text).width + 22;
+      g.fillText(text, x + 11, 27);
+      x += g.measureText(text).width + 20;
     });
 
     g.strokeStyle = '#d8dce3';
