@@ -50,7 +50,7 @@ public static class GatewayServiceCollectionExtensions
 
         services.AddGatewaySecurity(configuration);
         services.AddGatewayMetrics();
-        services.AddGatewayConsole(configuration);
+        services.AddGatewayConsole();
         return services;
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LlmServe.Gateway.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -26,7 +27,7 @@ public static class ConsoleEndpoints
     public static IEndpointRouteBuilder MapGatewayConsole(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        if (!endpoints.ServiceProvider.GetRequiredService<IOptions<ConsoleOptions>>().Value.Enabled)
+        if (!endpoints.ServiceProvider.GetRequiredService<IOptions<GatewayOptions>>().Value.Console.Enabled)
         {
             return endpoints;
         }
