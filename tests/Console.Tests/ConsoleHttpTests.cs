@@ -44,6 +44,11 @@ public sealed partial class ConsoleHttpTests(ConsoleFixture fixture)
                 Assert.Equal("text/javascript", response.Content.Headers.ContentType?.MediaType);
             }
 
+            using (var head = await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, path.TrimStart('/')), Ct))
+            {
+                Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+                Assert.Equal(response.Content.Headers.ContentLength, head.Content.Headers.ContentLength);
+            }
             using var again = new HttpRequestMessage(HttpMethod.Get, path.TrimStart('/'));
             again.Headers.IfNoneMatch.Add(response.Headers.ETag);
             using var revalidated = await http.SendAsync(again, Ct);

@@ -31,8 +31,9 @@ public static class ConsoleEndpoints
         {
             return endpoints;
         }
-        endpoints.MapGet("/", (HttpContext context, ConsoleAssets assets) => ServeAsync(context, assets, "index.html"));
-        endpoints.MapGet("/console/{*file}", (HttpContext context, ConsoleAssets assets, string file) =>
+        string[] getOrHead = [HttpMethods.Get, HttpMethods.Head];
+        endpoints.MapMethods("/", getOrHead, (HttpContext context, ConsoleAssets assets) => ServeAsync(context, assets, "index.html"));
+        endpoints.MapMethods("/console/{*file}", getOrHead, (HttpContext context, ConsoleAssets assets, string file) =>
             file.StartsWith("api/", StringComparison.Ordinal) ? NotFound(context) : ServeAsync(context, assets, file));
         endpoints.MapGet("/console/api/stats", (HttpContext context, ConsoleStatsWriter stats) =>
         {
