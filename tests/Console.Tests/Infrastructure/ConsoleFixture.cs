@@ -1,6 +1,9 @@
 using Microsoft.Playwright;
 
 [assembly: AssemblyFixture(typeof(LlmServe.Console.Tests.Infrastructure.ConsoleFixture))]
+// One server for all tests: a test's requests must not share the scheduler's batches with another test's (the
+// playground test compares the page's greedy answer with the API's, and batch shape can change CPU kernels).
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
 
 namespace LlmServe.Console.Tests.Infrastructure;
 
