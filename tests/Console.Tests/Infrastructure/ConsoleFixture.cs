@@ -60,7 +60,6 @@ public sealed class ConsoleFixture : IAsyncLifetime
     {
         string path = Path.Combine(ArtifactsDirectory, name + ".png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
-        TestContext.Current.TestOutputHelper?.WriteLine($"screenshot: {path}");
         TestContext.Current.SendDiagnosticMessage($"screenshot: {path}");
     }
 
