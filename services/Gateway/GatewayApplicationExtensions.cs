@@ -1,3 +1,4 @@
+using LlmServe.Gateway.Console;
 using LlmServe.Gateway.Errors;
 using LlmServe.Gateway.Health;
 using LlmServe.Gateway.Metrics;
@@ -15,7 +16,7 @@ public static class GatewayApplicationExtensions
 {
     /// <summary>
     /// Error shaping (outermost, so every failure is OpenAI JSON), CORS, API keys, rate limits, then the
-    /// OpenAI, tokenization, model, health and metrics endpoints.
+    /// OpenAI, tokenization, model, health and metrics endpoints, and the web console at <c>/</c>.
     /// </summary>
     public static WebApplication MapGateway(this WebApplication app)
     {
@@ -29,6 +30,7 @@ public static class GatewayApplicationExtensions
         app.MapModelEndpoints();
         app.MapHealthEndpoints();
         app.MapMetricsEndpoints();
+        app.MapGatewayConsole();
         return app;
     }
 }

@@ -1,4 +1,5 @@
 using LlmServe.Gateway.Configuration;
+using LlmServe.Gateway.Console;
 using LlmServe.Gateway.Limits;
 using LlmServe.Gateway.Metrics;
 using LlmServe.Gateway.Models;
@@ -49,6 +50,7 @@ public static class GatewayServiceCollectionExtensions
 
         services.AddGatewaySecurity(configuration);
         services.AddGatewayMetrics();
+        services.AddGatewayConsole();
         return services;
     }
 

@@ -49,6 +49,7 @@ internal static class ServeCommand
             await app.StartAsync(cancellationToken);
             string url = $"http://{settings.Host}:{settings.Port}";
             Console.WriteLine($"Serving model \"{servedName}\" at {url}  (bus: {(settings.NatsUrl ?? "in-process")}, device: {settings.Device})");
+            Console.WriteLine($"Web console (playground and dashboard): {url}/");
             Console.WriteLine("Try:");
             Console.WriteLine($"  curl -N {url}/v1/chat/completions -H 'Content-Type: application/json' \\");
             Console.WriteLine($"    -d '{{\"model\":\"{servedName}\",\"messages\":[{{\"role\":\"user\",\"content\":\"Hello!\"}}],\"max_tokens\":32,\"stream\":true}}'");

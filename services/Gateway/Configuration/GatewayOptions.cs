@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using LlmServe.Gateway.Console;
 
 namespace LlmServe.Gateway.Configuration;
 
@@ -67,4 +68,7 @@ public sealed class GatewayOptions
     public RateLimitOptions RateLimit { get; set; } = new();
 
     public CorsOptions Cors { get; set; } = new();
+
+    /// <summary>The web console at <c>/</c> (<c>Gateway:Console:Enabled</c>).</summary>
+    public ConsoleOptions Console { get; set; } = new();
 }
