@@ -56,5 +56,21 @@ internal sealed class StageInputInbox
         }
     }
 
+    /// <summary>
+    /// Ends every wait in progress: after a roll call the steps planned before it are void and the previous stage will
+    /// never send their activations, so waiting for them would only hold up the new scheduler's steps.
+    /// </summary>
+    public void Abandon()
+    {
+        lock (_gate)
+        {
+            foreach (var waiter in _pending.Values)
+            {
+                waiter.TrySetException(new InvalidOperationException("the step was abandoned: the scheduler called the roll again"));
+            }
+            _pending.Clear();
+        }
+    }
+
     private static TaskCompletionSource<HiddenStates> NewWaiter() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

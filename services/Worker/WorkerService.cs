@@ -222,7 +222,9 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
     {
         await foreach (var _ in rollCalls.ReadAllAsync(cancellationToken))
         {
-            // A (re)started scheduler knows no sequences: forget ours and announce capacity again.
+            // A (re)started scheduler knows no sequences: forget ours and announce capacity again. A wait for activations
+            // of a step planned before the roll call ends now, or this stage would sit out the new steps until it timed out.
+            _inbox.Abandon();
             _runtime!.Reset();
             await AnnounceAsync(cancellationToken);
         }
