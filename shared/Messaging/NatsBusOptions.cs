@@ -33,7 +33,8 @@ public sealed record NatsBusOptions
     /// <summary>First delay between reconnect attempts; it grows exponentially (with jitter) up to <see cref="ReconnectWaitMax"/>.</summary>
     public TimeSpan ReconnectWait { get; init; } = TimeSpan.FromMilliseconds(250);
 
-    public TimeSpan ReconnectWaitMax { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>Longest delay between reconnect attempts: it bounds how long after a server's return a client is back.</summary>
+    public TimeSpan ReconnectWaitMax { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Reconnect attempts before the bus gives up and closes; -1 retries forever, 0 never reconnects.</summary>
     public int MaxReconnectAttempts { get; init; } = -1;

@@ -19,13 +19,25 @@ public sealed class MessagingOptions
 
     public string? Token { get; set; }
 
+    /// <summary>
+    /// The deployment runs NATS with authentication: refuse to start without credentials (a user and password, a
+    /// token, or credentials in <see cref="Url"/>) instead of failing later with an authorization error.
+    /// </summary>
+    public bool RequireAuth { get; set; }
+
+    /// <summary>True when some credentials are configured: user and password, a token, or user info in the URL.</summary>
+    public bool HasCredentials =>
+        (!string.IsNullOrEmpty(User) && !string.IsNullOrEmpty(Password))
+        || !string.IsNullOrEmpty(Token)
+        || (Url ?? string.Empty).Split(',').Any(u => u.Contains('@', StringComparison.Ordinal));
+
     public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     public int MaxPingsOut { get; set; } = 2;
 
     public TimeSpan ReconnectWait { get; set; } = TimeSpan.FromMilliseconds(250);
 
-    public TimeSpan ReconnectWaitMax { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan ReconnectWaitMax { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>-1 retries forever.</summary>
     public int MaxReconnectAttempts { get; set; } = -1;
