@@ -33,6 +33,8 @@ internal sealed class SchedulerEngine
     private DateTimeOffset _lastStatus;
     private DateTimeOffset _lastStatusLog;
     private DateTimeOffset _lastDeadlineSweep;
+    private static readonly TimeSpan RollCallRepeat = TimeSpan.FromSeconds(1);
+    private DateTimeOffset _lastRollCall;
     private bool _refuseForNoWorkers;
     private int _maxModelLen;
 
@@ -55,6 +57,8 @@ internal sealed class SchedulerEngine
 
     public int PendingCount => _pending.Count;
 
+    public string NoRespondersSubject => _publisher.NoRespondersSubject;
+
     public ValueTask StartAsync(CancellationToken cancellationToken)
     {
         _logger.Started(_options.Model, _options.ReplicaId);
@@ -68,6 +72,7 @@ internal sealed class SchedulerEngine
         SchedulerEventKind.Result => OnResultAsync(e.Message!.Payload, cancellationToken),
         SchedulerEventKind.Worker => OnWorkerMessageAsync(e.Message!.Payload, cancellationToken),
         SchedulerEventKind.Tick => OnTickAsync(cancellationToken),
+        SchedulerEventKind.DetokUnreachable => OnDetokUnreachableAsync(e.Message!, cancellationToken),
         _ => ValueTask.CompletedTask,
     };
 
@@ -76,6 +81,15 @@ internal sealed class SchedulerEngine
         ScheduleRequest? message = Parse(ScheduleRequest.Parser, payload, "schedule");
         if (message is null)
         {
+            return;
+        }
+        string requestId = message.Context?.RequestId ?? string.Empty;
+        if (requestId.Length > 0
+            && ((_planner is not null && _planner.TryGetRequest(requestId, out _)) || _pending.Exists(p => p.Context?.RequestId == requestId)))
+        {
+            // The gateway retries the tokenize hop when a tokenizer does not acknowledge in time, so the same request
+            // can arrive twice: the copy is dropped, not answered with an error that would end the running one.
+            _logger.DuplicateRequest(requestId);
             return;
         }
         if (_planner is not null)
@@ -172,7 +186,14 @@ internal sealed class SchedulerEngine
                 }
                 break;
             case WorkerMessage.BodyOneofCase.Heartbeat:
-                _registry.Heartbeat(message.Heartbeat.WorkerId, now);
+                if (!_registry.Heartbeat(message.Heartbeat.WorkerId, now) && _planner is null && now - _lastRollCall >= RollCallRepeat)
+                {
+                    // A worker we do not know is alive: it missed our roll call (after a bus outage both sides reconnect
+                    // in any order, and a roll call sent before the worker resubscribed reaches nobody). Ask again, but
+                    // only while not serving: a roll call makes every worker drop its sequences.
+                    _lastRollCall = now;
+                    await _publisher.PublishRollCallAsync(cancellationToken).ConfigureAwait(false);
+                }
                 break;
             case WorkerMessage.BodyOneofCase.Goodbye:
                 if (_registry.Goodbye(message.Goodbye.WorkerId) && _planner is not null)
@@ -183,6 +204,33 @@ internal sealed class SchedulerEngine
             case WorkerMessage.BodyOneofCase.None:
                 break;
         }
+    }
+
+    /// <summary>
+    /// No detokenizer received a request's start (its shard's process is gone): nothing the request produces can reach
+    /// the client, so it fails now with a retryable error and its blocks are freed.
+    /// </summary>
+    public async ValueTask OnDetokUnreachableAsync(BusMessage message, CancellationToken cancellationToken)
+    {
+        if (message.Headers is not { StatusCode: 503 } || _planner is null)
+        {
+            return;
+        }
+        string requestId = message.Subject[(NoRespondersSubject.Length + 1)..];
+        if (!_planner.TryGetRequest(requestId, out SchedulerRequest request))
+        {
+            return;
+        }
+        _logger.DetokUnreachable(requestId);
+        var error = new Error
+        {
+            Code = ErrorCode.NoWorkers,
+            Message = "No detokenizer is serving this request's shard right now; retry the request.",
+            Retryable = true,
+        };
+        _planner.Cancel(requestId, -1, FinishReason.Abort);
+        await _publisher.PublishErrorAsync(request.Message, error, cancellationToken).ConfigureAwait(false);
+        await RunStepIfIdleAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask OnTickAsync(CancellationToken cancellationToken)

@@ -39,9 +39,13 @@ internal sealed class SchedulerPublisher
             _detokSubjects[shard] = Subjects.Detok(options.Model, shard);
         }
         SchedulerId = $"{options.ReplicaId}-{Environment.ProcessId}";
+        NoRespondersSubject = Subjects.NoResponders("scheduler-" + SchedulerId);
     }
 
     public string SchedulerId { get; }
+
+    /// <summary>503s for start messages nobody received arrive under this subject, followed by the request id.</summary>
+    public string NoRespondersSubject { get; }
 
     public ValueTask PublishStepAsync(StepPlan plan, CancellationToken cancellationToken) =>
         PublishAsync(_stepSubject, plan, cancellationToken);
@@ -71,7 +75,10 @@ internal sealed class SchedulerPublisher
             start.EchoPromptTokenIds.Add(message.PromptTokenIds);
         }
         var delta = new TokenDelta { Context = message.Context, Start = start };
-        return PublishAsync(DetokSubject(request.RequestId), delta, cancellationToken);
+        // NATS answers 503 on this reply-to at once when no detokenizer serves the request's shard (it died): the
+        // engine then fails the request, so the client hears "unavailable" now instead of at its first-token timeout.
+        return PublishAsync(DetokSubject(request.RequestId), delta, cancellationToken,
+            replyTo: $"{NoRespondersSubject}.{Subjects.Token(request.RequestId)}");
     }
 
     /// <summary>Turns the planner's events into one token delta per request and sends them.</summary>
@@ -114,7 +121,10 @@ internal sealed class SchedulerPublisher
         {
             foreach (TokenDelta delta in _ordered)
             {
-                await PublishAsync(DetokSubject(delta.Context.RequestId), delta, cancellationToken).ConfigureAwait(false);
+                // Every delta carries the no-responders reply-to too: a detokenizer that dies mid-stream is noticed at
+                // the next token, and the request fails at once instead of at the client's stall timeout.
+                await PublishAsync(DetokSubject(delta.Context.RequestId), delta, cancellationToken,
+                    replyTo: $"{NoRespondersSubject}.{Subjects.Token(delta.Context.RequestId)}").ConfigureAwait(false);
             }
         }
         finally
@@ -151,11 +161,11 @@ internal sealed class SchedulerPublisher
 
     private string DetokSubject(string requestId) => _detokSubjects[Subjects.DetokShardOf(requestId, _detokSubjects.Length)];
 
-    private ValueTask PublishAsync(string subject, IMessage message, CancellationToken cancellationToken)
+    private ValueTask PublishAsync(string subject, IMessage message, CancellationToken cancellationToken, string? replyTo = null)
     {
         _buffer.ResetWrittenCount();
         message.WriteTo(_buffer);
-        return _bus.PublishAsync(subject, _buffer.WrittenMemory, cancellationToken: cancellationToken);
+        return _bus.PublishAsync(subject, _buffer.WrittenMemory, string.IsNullOrEmpty(replyTo) ? null : replyTo, cancellationToken: cancellationToken);
     }
 
     private TokenDelta DeltaFor(SchedulerRequest request)
