@@ -24,6 +24,16 @@ public sealed record NatsBusOptions
 
     public string? Password { get; init; }
 
+    /// <summary>
+    /// Prefix of this connection's request inbox (<c>PREFIX.&lt;nuid&gt;.*</c>). Null: <c>_INBOX.&lt;User&gt;</c> when a
+    /// plain user name is set, so server permissions can confine each user's inbox, else <c>_INBOX</c>.
+    /// </summary>
+    public string? InboxPrefix { get; init; }
+
+    /// <summary>The inbox prefix in effect (see <see cref="InboxPrefix"/>).</summary>
+    public string EffectiveInboxPrefix =>
+        InboxPrefix ?? (User is { Length: > 0 } user && user.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_') ? "_INBOX." + user : "_INBOX");
+
     /// <summary>How often the client PINGs the server to detect a dead connection.</summary>
     public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -83,6 +93,8 @@ public sealed record NatsBusOptions
         Require(Name is null || Name.Length > 0, nameof(Name), "must not be empty");
         Require(Token is null || User is null, nameof(Token), "cannot be combined with User");
         Require(Password is null || User is not null, nameof(Password), "needs a User");
+        Require(InboxPrefix is null || (InboxPrefix.Length > 0 && !InboxPrefix.Any(c => c is '*' or '>' or ' ' or '\t' or '\r' or '\n')
+            && !InboxPrefix.StartsWith('.') && !InboxPrefix.EndsWith('.')), nameof(InboxPrefix), "must be a subject without wildcards");
         return NatsServerAddress.ParseList(Url, nameof(Url));
     }
 

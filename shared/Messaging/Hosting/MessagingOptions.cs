@@ -19,6 +19,9 @@ public sealed class MessagingOptions
 
     public string? Token { get; set; }
 
+    /// <summary>Request inbox prefix; empty = <c>_INBOX.&lt;User&gt;</c> (or <c>_INBOX</c> without a user).</summary>
+    public string? InboxPrefix { get; set; }
+
     /// <summary>
     /// The deployment runs NATS with authentication: refuse to start without credentials (a user and password, a
     /// token, or credentials in <see cref="Url"/>) instead of failing later with an authorization error.
@@ -62,6 +65,7 @@ public sealed class MessagingOptions
         User = string.IsNullOrEmpty(User) ? null : User,
         Password = string.IsNullOrEmpty(Password) ? null : Password,
         Token = string.IsNullOrEmpty(Token) ? null : Token,
+        InboxPrefix = string.IsNullOrEmpty(InboxPrefix) ? null : InboxPrefix,
         PingInterval = PingInterval,
         MaxPingsOut = MaxPingsOut,
         ReconnectWait = ReconnectWait,
