@@ -21,19 +21,19 @@ public sealed partial class NatsPermissionsTests
     {
         ["gateway"] = (
             [Subjects.Tokenize(Model), Subjects.Detokenize(Model), Subjects.Cancel(Model)],
-            [Subjects.NewReplySubject("gw-1"), "_INBOX.abc.*", Subjects.AllStatus, Subjects.Status(Model)]),
+            [Subjects.NewReplySubject("gw-1"), "_INBOX.gateway.abc.*", Subjects.AllStatus, Subjects.Status(Model)]),
         ["tokenizer"] = (
-            [Subjects.Schedule(Model), Subjects.NewReplySubject("gw-1"), "_INBOX.abc.1"],
-            [Subjects.Tokenize(Model), Subjects.Detokenize(Model), Subjects.NoResponders("tokenizer-1") + ".>"]),
+            [Subjects.Schedule(Model), Subjects.NewReplySubject("gw-1"), "_INBOX.gateway.abc.1"],
+            [Subjects.Tokenize(Model), Subjects.Detokenize(Model), Subjects.NoResponders("tokenizer-1") + ".>", "_INBOX.tokenizer.abc.*"]),
         ["scheduler"] = (
             [Subjects.Step(Model, Replica), Subjects.RollCall(Model, Replica), Subjects.Detok(Model, 0), Subjects.Status(Model), Subjects.NewReplySubject("gw-1")],
-            [Subjects.Schedule(Model), Subjects.Cancel(Model), Subjects.Result(Model, Replica), Subjects.Workers(Model, Replica), Subjects.NoResponders("scheduler-0-1") + ".>"]),
+            [Subjects.Schedule(Model), Subjects.Cancel(Model), Subjects.Result(Model, Replica), Subjects.Workers(Model, Replica), Subjects.NoResponders("scheduler-0-1") + ".>", "_INBOX.scheduler.abc.*"]),
         ["worker"] = (
-            [Subjects.Result(Model, Replica), Subjects.Workers(Model, Replica), Subjects.Hidden(Model, Replica, 1), Subjects.NcclId(Model, Replica), "_INBOX.abc.1"],
-            [Subjects.Step(Model, Replica), Subjects.RollCall(Model, Replica), Subjects.Hidden(Model, Replica, 1), Subjects.NcclId(Model, Replica), "_INBOX.abc.*"]),
+            [Subjects.Result(Model, Replica), Subjects.Workers(Model, Replica), Subjects.Hidden(Model, Replica, 1), Subjects.NcclId(Model, Replica), "_INBOX.worker.abc.1"],
+            [Subjects.Step(Model, Replica), Subjects.RollCall(Model, Replica), Subjects.Hidden(Model, Replica, 1), Subjects.NcclId(Model, Replica), "_INBOX.worker.abc.*"]),
         ["detokenizer"] = (
             [Subjects.NewReplySubject("gw-1"), Subjects.Cancel(Model)],
-            [Subjects.Detok(Model, 0)]),
+            [Subjects.Detok(Model, 0), "_INBOX.detokenizer.abc.*"]),
     };
 
     private static Dictionary<string, (List<string> Publish, List<string> Subscribe)> Grants(string config)
@@ -115,7 +115,8 @@ public sealed partial class NatsPermissionsTests
         {
             Assert.Equal(user == "gateway", grants[user].Subscribe.Any(g => Allows(g, reply) || Allows(g, Subjects.ReplyPrefix + ".>")));
             Assert.DoesNotContain(">", grants[user].Publish.Concat(grants[user].Subscribe));
-            Assert.DoesNotContain(grants[user].Subscribe, g => Allows(g, "_INBOX.other.1") && user is not ("gateway" or "worker"));
+            // Each user reads only its own inbox (the client names its inbox after its user).
+            Assert.All(Users.Where(other => other != user), other => Assert.DoesNotContain(grants[user].Subscribe, g => Allows(g, $"_INBOX.{other}.abc.1")));
         }
         // Only the gateway starts generations; only the scheduler plans steps; only workers report results.
         Assert.Equal(["gateway"], Users.Where(u => grants[u].Publish.Any(g => Allows(g, Subjects.Tokenize(Model)))));
