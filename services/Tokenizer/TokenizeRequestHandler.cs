@@ -20,7 +20,7 @@ internal sealed partial class TokenizeRequestHandler(PromptEncoder encoder, IMes
         {
             request = TokenizeRequest.Parser.ParseFrom(message.Payload.Span);
         }
-        catch (InvalidProtocolBufferException e)
+        catch (Exception e) when (MalformedPayload.Is(e))
         {
             LogUndecodable(logger, message.Subject, e.Message);
             if (!string.IsNullOrEmpty(message.ReplyTo))
@@ -153,7 +153,7 @@ internal sealed partial class TokenizeRequestHandler(PromptEncoder encoder, IMes
                 reply.Text = encoder.Model.Tokenizer.Decode(ids, skipSpecialTokens: false);
             }
         }
-        catch (InvalidProtocolBufferException e)
+        catch (Exception e) when (MalformedPayload.Is(e))
         {
             reply.Error = new Error { Code = ErrorCode.InvalidRequest, Message = "Undecodable detokenize request: " + e.Message };
         }

@@ -163,7 +163,7 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
             {
                 plan = StepPlan.Parser.ParseFrom(message.Payload.Span);
             }
-            catch (InvalidProtocolBufferException e)
+            catch (Exception e) when (MalformedPayload.Is(e))
             {
                 LogUndecodable(logger, message.Subject, e.Message);
                 continue;
@@ -219,7 +219,7 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
             {
                 _inbox.Post(HiddenStates.Parser.ParseFrom(message.Payload.Span));
             }
-            catch (InvalidProtocolBufferException e)
+            catch (Exception e) when (MalformedPayload.Is(e))
             {
                 LogUndecodable(logger, message.Subject, e.Message);
             }

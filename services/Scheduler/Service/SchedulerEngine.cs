@@ -474,7 +474,7 @@ internal sealed class SchedulerEngine
         {
             return parser.ParseFrom(payload.Span);
         }
-        catch (InvalidProtocolBufferException e)
+        catch (Exception e) when (MalformedPayload.Is(e))
         {
             _logger.Malformed(kind, e.Message);
             return null;

@@ -119,7 +119,7 @@ public sealed class BusHandlerFuzzTests(FaultClusterFixture fixture)
         {
             return parser.ParseFrom(bytes);
         }
-        catch (InvalidProtocolBufferException)
+        catch (Exception e) when (MalformedPayload.Is(e))
         {
             return null;
         }

@@ -120,7 +120,7 @@ public sealed class GenerationSet : IAsyncDisposable
                 {
                     chunk = ResponseChunk.Parser.ParseFrom(message.Payload.Span);
                 }
-                catch (InvalidProtocolBufferException)
+                catch (Exception e) when (MalformedPayload.Is(e))
                 {
                     Fail(call, ErrorCatalog.Internal("The pipeline sent a malformed response chunk."));
                     return;

@@ -96,7 +96,7 @@ public sealed partial class TokenizeDispatcher
             var chunk = ResponseChunk.Parser.ParseFrom(ack.Payload.Span);
             return chunk.Error is { } error ? ErrorCatalog.FromBus(error) : null;
         }
-        catch (InvalidProtocolBufferException)
+        catch (Exception e) when (MalformedPayload.Is(e))
         {
             return ErrorCatalog.Internal("The tokenizer sent a malformed acknowledgement.");
         }
