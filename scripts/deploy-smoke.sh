@@ -39,8 +39,11 @@ free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("12
 # Settings docker compose would take from .env.
 export MODEL_NAME=${MODEL_NAME:-demo}
 export MODEL_DIR=${MODEL_DIR:-${LLMSERVE_CACHE:-$HOME/.cache/llmserve}/demo-model-v1}
-export NATS_USER=${NATS_USER:-llmserve}
-export NATS_PASSWORD=${NATS_PASSWORD:-smoke-$RANDOM$RANDOM}
+# One NATS user per service (deploy/compose/nats.conf gives each only its subjects).
+for svc in GATEWAY TOKENIZER SCHEDULER WORKER DETOKENIZER; do
+  var="NATS_${svc}_PASSWORD"
+  export "$var=${!var:-smoke-$svc-$RANDOM$RANDOM}"
+done
 export API_KEY=${API_KEY:-smoke-key-$RANDOM}
 export WORKER_DEVICE=${WORKER_DEVICE:-cpu}
 export KV_CACHE_MIB=${KV_CACHE_MIB:-256}
@@ -69,7 +72,7 @@ for svc in "${SERVICES[@]}"; do
   [[ -f "$WORK/publish/$svc/LlmServe.$svc.dll" ]] || { echo "deploy-smoke: $svc publish produced no LlmServe.$svc.dll" >&2; exit 1; }
 done
 
-# 2. NATS with the compose config (auth from NATS_USER/NATS_PASSWORD), on free ports.
+# 2. NATS with the compose config (per-service users from NATS_*_PASSWORD), on free ports.
 NATS_PORT=$(free_port); NATS_MONITOR=$(free_port)
 "$NATS_SERVER" -c deploy/compose/nats.conf -a 127.0.0.1 -p "$NATS_PORT" -m "$NATS_MONITOR" >"$WORK/logs/nats.log" 2>&1 &
 PIDS+=($!)

@@ -34,7 +34,7 @@ internal sealed partial class DetokenizerService(
                 {
                     batch = TokenDeltaBatch.Parser.ParseFrom(message.Payload.Span);
                 }
-                catch (Google.Protobuf.InvalidProtocolBufferException e)
+                catch (Exception e) when (MalformedPayload.Is(e))
                 {
                     LogUndecodable(logger, message.Subject, e.Message);
                     continue;

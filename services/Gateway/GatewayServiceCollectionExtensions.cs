@@ -39,14 +39,22 @@ public static class GatewayServiceCollectionExtensions
 
         // Pipeline and endpoints
         services.AddSingleton<GatewayIdentity>();
+        services.AddSingleton<TokenizeDispatcher>();
         services.AddSingleton<GenerationClient>();
         services.AddSingleton<GenerationHandler>();
         services.AddSingleton<TokenizationHandler>();
 
-        // Limits: Kestrel enforces the body limit too, for bodies read outside our handlers.
+        // Limits: Kestrel enforces the body limit too, for bodies read outside our handlers, and the header limits.
         services.AddSingleton<InFlightLimiter>();
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<GatewayOptions>>(
-            (kestrel, gateway) => kestrel.Limits.MaxRequestBodySize = gateway.Value.MaxRequestBodyBytes);
+            (kestrel, gateway) =>
+            {
+                kestrel.Limits.MaxRequestBodySize = gateway.Value.MaxRequestBodyBytes;
+                kestrel.Limits.MaxRequestHeadersTotalSize = gateway.Value.MaxRequestHeadersBytes;
+                kestrel.Limits.MaxRequestHeaderCount = gateway.Value.MaxRequestHeaderCount;
+                // The request line holds only the path: no prompt ever travels in a URL.
+                kestrel.Limits.MaxRequestLineSize = Math.Min(8 * 1024, gateway.Value.MaxRequestHeadersBytes);
+            });
 
         services.AddGatewaySecurity(configuration);
         services.AddGatewayMetrics();

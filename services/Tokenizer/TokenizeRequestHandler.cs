@@ -10,6 +10,9 @@ internal sealed partial class TokenizeRequestHandler(PromptEncoder encoder, IMes
 {
     private readonly string _scheduleSubject = Subjects.Schedule(model);
 
+    /// <summary>This replica's subject for NATS's 503 "no responders" answers (see <see cref="HandleNoSchedulerAsync"/>).</summary>
+    public string NoRespondersSubject { get; } = Subjects.NoResponders($"tokenizer-{Environment.ProcessId}-{Guid.NewGuid():N}");
+
     public async ValueTask HandleTokenizeAsync(BusMessage message, CancellationToken cancellationToken)
     {
         TokenizeRequest request;
@@ -17,12 +20,38 @@ internal sealed partial class TokenizeRequestHandler(PromptEncoder encoder, IMes
         {
             request = TokenizeRequest.Parser.ParseFrom(message.Payload.Span);
         }
-        catch (InvalidProtocolBufferException e)
+        catch (Exception e) when (MalformedPayload.Is(e))
         {
             LogUndecodable(logger, message.Subject, e.Message);
+            if (!string.IsNullOrEmpty(message.ReplyTo))
+            {
+                var error = new Error { Code = ErrorCode.InvalidRequest, Message = "Undecodable tokenize request: " + e.Message };
+                await bus.PublishAsync(message.ReplyTo, new ResponseChunk { Error = error, Done = true }.ToByteArray(),
+                    cancellationToken: cancellationToken);
+            }
             return;
         }
 
+        try
+        {
+            await HandleDecodedAsync(request, message, cancellationToken);
+        }
+        finally
+        {
+            // The gateway sends generations as bus requests and waits for this acknowledgement, sent once the request
+            // is on its way (in order on this connection, so the scheduler has it first); without it the gateway
+            // sends the request again to another replica.
+            if (!string.IsNullOrEmpty(message.ReplyTo) && !string.IsNullOrEmpty(request.ReplySubject)
+                && message.ReplyTo != request.ReplySubject)
+            {
+                await bus.PublishAsync(message.ReplyTo, new ResponseChunk { Context = request.Context }.ToByteArray(),
+                    cancellationToken: cancellationToken);
+            }
+        }
+    }
+
+    private async ValueTask HandleDecodedAsync(TokenizeRequest request, BusMessage message, CancellationToken cancellationToken)
+    {
         string replyTo = request.ReplySubject;
         if (string.IsNullOrEmpty(replyTo))
         {
@@ -64,7 +93,10 @@ internal sealed partial class TokenizeRequestHandler(PromptEncoder encoder, IMes
                 Echo = request.Echo,
             };
             schedule.PromptTokenIds.Add(ids);
-            await bus.PublishAsync(_scheduleSubject, schedule.ToByteArray(), cancellationToken: cancellationToken);
+            // NATS answers 503 on this reply-to at once when no scheduler subscribes; the subject carries the client's
+            // reply subject, so the client hears "unavailable" now instead of at its first-token timeout.
+            await bus.PublishAsync(_scheduleSubject, schedule.ToByteArray(), $"{NoRespondersSubject}.{replyTo}",
+                cancellationToken: cancellationToken);
             LogForwarded(logger, request.Context?.RequestId, ids.Length, maxTokens);
         }
         catch (PromptRejectedException e)
@@ -79,6 +111,23 @@ internal sealed partial class TokenizeRequestHandler(PromptEncoder encoder, IMes
                 new Error { Code = ErrorCode.Internal, Message = "The tokenizer failed to process the request.", Retryable = true },
                 cancellationToken);
         }
+    }
+
+    /// <summary>A schedule request reached no scheduler: tell the client, whose reply subject follows our prefix.</summary>
+    public async ValueTask HandleNoSchedulerAsync(BusMessage message, CancellationToken cancellationToken)
+    {
+        if (message.Headers is not { StatusCode: 503 } || message.Subject.Length <= NoRespondersSubject.Length + 1)
+        {
+            return;
+        }
+        string replyTo = message.Subject[(NoRespondersSubject.Length + 1)..];
+        var error = new Error
+        {
+            Code = ErrorCode.NoWorkers,
+            Message = $"No scheduler is serving model '{model}' right now; retry the request.",
+            Retryable = true,
+        };
+        await bus.PublishAsync(replyTo, new ResponseChunk { Error = error, Done = true }.ToByteArray(), cancellationToken: cancellationToken);
     }
 
     public async ValueTask HandleDetokenizeAsync(BusMessage message, CancellationToken cancellationToken)
@@ -104,7 +153,7 @@ internal sealed partial class TokenizeRequestHandler(PromptEncoder encoder, IMes
                 reply.Text = encoder.Model.Tokenizer.Decode(ids, skipSpecialTokens: false);
             }
         }
-        catch (InvalidProtocolBufferException e)
+        catch (Exception e) when (MalformedPayload.Is(e))
         {
             reply.Error = new Error { Code = ErrorCode.InvalidRequest, Message = "Undecodable detokenize request: " + e.Message };
         }

@@ -22,6 +22,7 @@ internal sealed partial class TokenizerService(
         var handler = new TokenizeRequestHandler(new PromptEncoder(model), bus, settings.Model, logger);
         await using var tokenize = await bus.SubscribeAsync(Subjects.Tokenize(settings.Model), Subjects.TokenizerQueue, cancellationToken: stoppingToken);
         await using var detokenize = await bus.SubscribeAsync(Subjects.Detokenize(settings.Model), Subjects.TokenizerQueue, cancellationToken: stoppingToken);
+        await using var noScheduler = await bus.SubscribeAsync(handler.NoRespondersSubject + ".>", cancellationToken: stoppingToken);
         LogReady(logger, settings.Model, model.MaxModelLen, model.Tokenizer.VocabSize, model.ChatTemplate is not null);
 
         using var slots = new SemaphoreSlim(settings.MaxConcurrency);
@@ -29,6 +30,7 @@ internal sealed partial class TokenizerService(
         {
             PumpAsync(tokenize, handler.HandleTokenizeAsync, slots, stoppingToken),
             PumpAsync(detokenize, handler.HandleDetokenizeAsync, slots, stoppingToken),
+            PumpAsync(noScheduler, handler.HandleNoSchedulerAsync, slots, stoppingToken),
         };
         await Task.WhenAll(pumps);
         // Let handlers still running finish before the subscriptions go away.

@@ -9,6 +9,10 @@ internal sealed class StageInputInbox
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<ulong, TaskCompletionSource<HiddenStates>> _pending = [];
+    private long _generation;
+
+    /// <summary>Changes on every <see cref="Abandon"/>: a wait begun under an older generation ends at once.</summary>
+    public long Generation => Interlocked.Read(ref _generation);
 
     public void Post(HiddenStates hidden)
     {
@@ -23,11 +27,15 @@ internal sealed class StageInputInbox
         }
     }
 
-    public async Task<HiddenStates> TakeAsync(ulong stepId, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<HiddenStates> TakeAsync(ulong stepId, long generation, TimeSpan timeout, CancellationToken cancellationToken)
     {
         TaskCompletionSource<HiddenStates> waiter;
         lock (_gate)
         {
+            if (generation != _generation)
+            {
+                throw new InvalidOperationException($"step {stepId} was abandoned: a newer step plan or a roll call came first");
+            }
             if (!_pending.TryGetValue(stepId, out waiter!))
             {
                 waiter = NewWaiter();
@@ -52,6 +60,24 @@ internal sealed class StageInputInbox
                 {
                     _pending.Remove(stale);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Ends every wait in progress: after a roll call or a newer step plan the steps planned before are void and the
+    /// previous stage may never send their activations, so waiting for them would only hold up the steps that follow.
+    /// </summary>
+    public void Abandon()
+    {
+        lock (_gate)
+        {
+            _generation++;
+            // Activations that already arrived stay: they may be for the very plan that is arriving now.
+            foreach (var (stepId, waiter) in _pending.Where(p => !p.Value.Task.IsCompletedSuccessfully).ToList())
+            {
+                waiter.TrySetException(new InvalidOperationException("the step was abandoned: a newer step plan or a roll call came first"));
+                _pending.Remove(stepId);
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.Channels;
 using Google.Protobuf;
 using LlmServe.Contracts;
 using LlmServe.Cuda.Backend;
@@ -126,19 +127,43 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
             cancellationToken: cancellationToken);
     }
 
+    /// <summary>
+    /// Queues step plans for <see cref="RunStepsAsync"/>. The scheduler keeps one step in flight per replica, so a plan
+    /// that arrives while this stage still waits for an earlier plan's activations means the earlier one is void (its
+    /// scheduler gave up on it): the wait ends instead of holding every later step for StageInputTimeout.
+    /// </summary>
+    private async Task QueueStepsAsync(IBusSubscription steps, ChannelWriter<BusMessage> queue, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var message in steps.ReadAllAsync(cancellationToken))
+            {
+                _inbox.Abandon();
+                queue.TryWrite(message);
+            }
+        }
+        finally
+        {
+            queue.TryComplete();
+        }
+    }
+
     private async Task RunStepsAsync(IBusSubscription steps, CancellationToken cancellationToken)
     {
         var runtime = _runtime!;
         string resultSubject = Subjects.Result(_options.Model, _options.ReplicaId);
         string? nextStageSubject = runtime.Model.IsLastStage ? null : Subjects.Hidden(_options.Model, _options.ReplicaId, _options.StageIndex + 1);
-        await foreach (var message in steps.ReadAllAsync(cancellationToken))
+        var queue = Channel.CreateUnbounded<BusMessage>(); // not single-reader: RunStepsAsync reads Count
+        var pump = QueueStepsAsync(steps, queue.Writer, cancellationToken);
+        await foreach (var message in queue.Reader.ReadAllAsync(cancellationToken))
         {
+            long generation = _inbox.Generation;
             StepPlan plan;
             try
             {
                 plan = StepPlan.Parser.ParseFrom(message.Payload.Span);
             }
-            catch (InvalidProtocolBufferException e)
+            catch (Exception e) when (MalformedPayload.Is(e))
             {
                 LogUndecodable(logger, message.Subject, e.Message);
                 continue;
@@ -150,7 +175,11 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
                 HiddenStates? input = null;
                 if (!runtime.Model.IsFirstStage && plan.RowCount > 0)
                 {
-                    input = await _inbox.TakeAsync(plan.StepId, _options.StageInputTimeout, cancellationToken);
+                    if (queue.Reader.Count > 0)
+                    {
+                        throw new InvalidOperationException($"step {plan.StepId} was abandoned: a newer step plan is already queued");
+                    }
+                    input = await _inbox.TakeAsync(plan.StepId, generation, _options.StageInputTimeout, cancellationToken);
                 }
                 var outcome = runtime.Execute(plan, input);
                 _lastStepId = plan.StepId;
@@ -180,6 +209,7 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
                 await bus.PublishAsync(resultSubject, failure.ToByteArray(), cancellationToken: cancellationToken);
             }
         }
+        await pump;
     }
 
     private async Task ReceiveActivationsAsync(IBusSubscription hidden, CancellationToken cancellationToken)
@@ -190,7 +220,7 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
             {
                 _inbox.Post(HiddenStates.Parser.ParseFrom(message.Payload.Span));
             }
-            catch (InvalidProtocolBufferException e)
+            catch (Exception e) when (MalformedPayload.Is(e))
             {
                 LogUndecodable(logger, message.Subject, e.Message);
             }
@@ -223,7 +253,9 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
     {
         await foreach (var _ in rollCalls.ReadAllAsync(cancellationToken))
         {
-            // A (re)started scheduler knows no sequences: forget ours and announce capacity again.
+            // A (re)started scheduler knows no sequences: forget ours and announce capacity again. A wait for activations
+            // of a step planned before the roll call ends now, or this stage would sit out the new steps until it timed out.
+            _inbox.Abandon();
             _runtime!.Reset();
             await AnnounceAsync(cancellationToken);
         }

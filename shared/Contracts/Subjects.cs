@@ -68,6 +68,15 @@ public static class Subjects
     public static string NewReplySubject(string gatewayId) =>
         $"{ReplyPrefix}.{Token(gatewayId)}.{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16))}";
 
+    /// <summary>
+    /// Prefix of the reply-to subjects a service sets on a one-way publish only to learn that nobody subscribes: NATS
+    /// answers such a publish with a 503 status message on its reply-to, delivered to the publisher's own subscription.
+    /// </summary>
+    public const string NoRespondersPrefix = "_LLM_NR";
+
+    /// <summary>Where the 503s of one service instance's one-way publishes arrive: subscribe to this plus <c>.&gt;</c>.</summary>
+    public static string NoResponders(string instanceId) => $"{NoRespondersPrefix}.{Token(instanceId)}";
+
     /// <summary>Which detokenizer shard owns a request: stable for a request id and shard count.</summary>
     public static int DetokShardOf(string requestId, int shardCount)
     {

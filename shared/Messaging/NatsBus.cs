@@ -28,7 +28,7 @@ public sealed class NatsBus : IMessageBus, ISubscriptionOwner
     private readonly OutboundBuffer outbound;
     private readonly PingTracker pings = new();
     private readonly SubscriptionManager subscriptions = new();
-    private readonly RequestManager requests = new();
+    private readonly RequestManager requests;
     private readonly InboundDispatcher inbound;
     private readonly CancellationTokenSource closing = new();
     private readonly Lock stateGate = new();
@@ -49,6 +49,7 @@ public sealed class NatsBus : IMessageBus, ISubscriptionOwner
         servers = options.Validate();
         this.options = options;
         this.logger = logger ?? NullLogger.Instance;
+        requests = new RequestManager(options.EffectiveInboxPrefix);
         outbound = new OutboundBuffer(options.OutboundBufferSize, options.ReconnectBufferSize);
         inbound = new InboundDispatcher(subscriptions, requests, this.logger);
     }

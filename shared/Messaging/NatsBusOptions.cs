@@ -24,6 +24,16 @@ public sealed record NatsBusOptions
 
     public string? Password { get; init; }
 
+    /// <summary>
+    /// Prefix of this connection's request inbox (<c>PREFIX.&lt;nuid&gt;.*</c>). Null: <c>_INBOX.&lt;User&gt;</c> when a
+    /// plain user name is set, so server permissions can confine each user's inbox, else <c>_INBOX</c>.
+    /// </summary>
+    public string? InboxPrefix { get; init; }
+
+    /// <summary>The inbox prefix in effect (see <see cref="InboxPrefix"/>).</summary>
+    public string EffectiveInboxPrefix =>
+        InboxPrefix ?? (User is { Length: > 0 } user && user.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_') ? "_INBOX." + user : "_INBOX");
+
     /// <summary>How often the client PINGs the server to detect a dead connection.</summary>
     public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -33,7 +43,8 @@ public sealed record NatsBusOptions
     /// <summary>First delay between reconnect attempts; it grows exponentially (with jitter) up to <see cref="ReconnectWaitMax"/>.</summary>
     public TimeSpan ReconnectWait { get; init; } = TimeSpan.FromMilliseconds(250);
 
-    public TimeSpan ReconnectWaitMax { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>Longest delay between reconnect attempts: it bounds how long after a server's return a client is back.</summary>
+    public TimeSpan ReconnectWaitMax { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Reconnect attempts before the bus gives up and closes; -1 retries forever, 0 never reconnects.</summary>
     public int MaxReconnectAttempts { get; init; } = -1;
@@ -90,6 +101,8 @@ public sealed record NatsBusOptions
         Require(Name is null || Name.Length > 0, nameof(Name), "must not be empty");
         Require(Token is null || User is null, nameof(Token), "cannot be combined with User");
         Require(Password is null || User is not null, nameof(Password), "needs a User");
+        Require(InboxPrefix is null || (InboxPrefix.Length > 0 && !InboxPrefix.Any(c => c is '*' or '>' or ' ' or '\t' or '\r' or '\n')
+            && !InboxPrefix.StartsWith('.') && !InboxPrefix.EndsWith('.')), nameof(InboxPrefix), "must be a subject without wildcards");
         return NatsServerAddress.ParseList(Url, nameof(Url));
     }
 

@@ -130,19 +130,21 @@ public sealed partial class ComposeTests
     }
 
     [Fact]
-    public void Nats_config_takes_its_credentials_from_variables_the_nats_service_sets()
+    public void Nats_config_has_one_user_per_service_whose_password_the_nats_service_and_that_service_share()
     {
         string natsConf = File.ReadAllText(RepoFiles.At("deploy/compose/nats.conf"));
         var variables = NatsVariableRegex().Matches(natsConf).Select(m => m.Groups[1].Value).ToList();
-        Assert.Equal(["NATS_USER", "NATS_PASSWORD"], variables);
+        Assert.Equal(NatsPermissionsTests.Users.Select(u => $"NATS_{u.ToUpperInvariant()}_PASSWORD"), variables);
         var env = ComposeFile.Environment(Base.Services["nats"]);
         Assert.All(variables, v => Assert.Contains(v, env.Keys));
-        // Every service logs in with the same variables.
-        foreach (var (_, service) in Base.Services.Where(s => s.Key != "nats"))
+        // Every service logs in as its own user, and refuses to start without credentials.
+        foreach (var (name, service) in Base.Services.Where(s => s.Key != "nats"))
         {
+            string user = ComposeFile.ServiceKind(service)!.ToLowerInvariant();
             var serviceEnv = ComposeFile.Environment(service);
-            Assert.Equal(env["NATS_USER"], serviceEnv["Messaging__User"]);
-            Assert.Equal(env["NATS_PASSWORD"], serviceEnv["Messaging__Password"]);
+            Assert.True(user == serviceEnv["Messaging__User"], $"{name} logs in as {serviceEnv["Messaging__User"]}");
+            Assert.Equal(env[$"NATS_{user.ToUpperInvariant()}_PASSWORD"], serviceEnv["Messaging__Password"]);
+            Assert.Equal("true", serviceEnv["Messaging__RequireAuth"]);
         }
     }
 

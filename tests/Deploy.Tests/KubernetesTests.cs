@@ -212,7 +212,11 @@ public sealed partial class KubernetesTests
         {
             Assert.True(env.ContainsKey(variable), $"nats.conf uses ${variable} which the pod does not set");
         }
-        Assert.NotNull(env["NATS_PASSWORD"].Path("valueFrom", "secretKeyRef"));
+        foreach (string user in NatsPermissionsTests.Users)
+        {
+            var secret = env[$"NATS_{user.ToUpperInvariant()}_PASSWORD"].Path("valueFrom", "secretKeyRef");
+            Assert.Equal($"{user}-password", secret.Str("key"));
+        }
     }
 
     [Fact]
@@ -225,8 +229,13 @@ public sealed partial class KubernetesTests
             var url = new Uri(workload.Containers.Single().Maps("env").Single(e => e.Str("name") == "Messaging__Url").Str("value")!);
             Assert.Equal(natsService.Name, url.Host);
             Assert.Equal(clientPort, url.Port.ToString(CultureInfo.InvariantCulture));
-            var password = workload.Containers.Single().Maps("env").Single(e => e.Str("name") == "Messaging__Password");
-            Assert.NotNull(password.Path("valueFrom", "secretKeyRef"));
+            // Each service logs in as its own NATS user (whose subjects nats.conf limits), with its own secret.
+            var env = workload.Containers.Single().Maps("env").ToDictionary(e => e.Str("name")!, StringComparer.Ordinal);
+            string user = env["Messaging__User"].Str("value")!;
+            Assert.Contains(user, NatsPermissionsTests.Users);
+            Assert.Equal($"llmserve-{user}", workload.Name);
+            Assert.Equal($"{user}-password", env["Messaging__Password"].Path("valueFrom", "secretKeyRef").Str("key"));
+            Assert.Equal("true", env["Messaging__RequireAuth"].Str("value"));
         }
     }
 

@@ -15,6 +15,9 @@ public sealed class PipelineCluster : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private readonly List<ServiceProcess> _services = [];
     private readonly List<ServiceProcess> _workers = [];
+    private readonly List<ServiceProcess> _tokenizers = [];
+    private readonly List<ServiceProcess> _detokenizers = [];
+    private readonly Dictionary<ServiceProcess, Dictionary<string, string>?> _extras = [];
 
     private PipelineCluster(PipelineClusterOptions options, NatsServer nats, string modelDirectory, int httpPort)
     {
@@ -38,10 +41,23 @@ public sealed class PipelineCluster : IAsyncDisposable
 
     public IReadOnlyList<ServiceProcess> Workers => _workers;
 
+    public IReadOnlyList<ServiceProcess> Tokenizers => _tokenizers;
+
+    public IReadOnlyList<ServiceProcess> Detokenizers => _detokenizers;
+
+    public ServiceProcess Scheduler { get; private set; } = null!;
+
+    /// <summary>The gateway process, when <see cref="PipelineClusterOptions.StartGateway"/>.</summary>
+    public ServiceProcess? Gateway { get; private set; }
+
+    /// <summary>Every service process this cluster runs now (not the ones it replaced).</summary>
+    public IEnumerable<ServiceProcess> Current =>
+        _tokenizers.Concat(_detokenizers).Append(Scheduler).Concat(_workers).Concat(Gateway is null ? [] : [Gateway]);
+
     public static async Task<PipelineCluster> StartAsync(PipelineClusterOptions? options = null)
     {
         options ??= new PipelineClusterOptions();
-        var nats = await NatsServer.StartAsync();
+        var nats = await NatsServer.StartAsync([.. options.NatsArguments]);
         string modelDirectory = SharedModelDirectory();
         var cluster = new PipelineCluster(options, nats, modelDirectory, FreePort());
         try
@@ -79,21 +95,73 @@ public sealed class PipelineCluster : IAsyncDisposable
 
     private async Task StartServicesAsync()
     {
-        var tokenizer = Start("Tokenizer");
-        var detokenizer = Start("Detokenizer");
-        var scheduler = Start("Scheduler");
+        for (int i = 0; i < Options.TokenizerReplicas; i++)
+        {
+            _tokenizers.Add(Start("Tokenizer"));
+        }
+        for (int shard = 0; shard < Options.DetokenizerShards; shard++)
+        {
+            _detokenizers.Add(Start("Detokenizer", DetokenizerShard(shard)));
+        }
+        Scheduler = Start("Scheduler");
         for (int stage = 0; stage < Options.StageCount; stage++)
         {
             _workers.Add(StartWorker(stage));
         }
-        await tokenizer.WaitForOutputAsync("Tokenizer ready", StartTimeout);
-        await detokenizer.WaitForOutputAsync("Detokenizer ready", StartTimeout);
-        await scheduler.WaitForOutputAsync("KV cache:", StartTimeout);
+        foreach (var tokenizer in _tokenizers)
+        {
+            await tokenizer.WaitForOutputAsync("Tokenizer ready", StartTimeout);
+        }
+        foreach (var detokenizer in _detokenizers)
+        {
+            await detokenizer.WaitForOutputAsync("Detokenizer ready", StartTimeout);
+        }
+        await Scheduler.WaitForOutputAsync("KV cache:", StartTimeout);
         if (Options.StartGateway)
         {
-            var gateway = Start("Gateway");
-            await gateway.WaitForOutputAsync("Now listening on", StartTimeout);
+            Gateway = Start("Gateway");
+            await Gateway.WaitForOutputAsync("Now listening on", StartTimeout);
             await WaitUntilReadyAsync();
+        }
+    }
+
+    private static Dictionary<string, string> DetokenizerShard(int shard) =>
+        new() { ["Detokenizer__Shard"] = shard.ToString(CultureInfo.InvariantCulture) };
+
+    /// <summary>
+    /// Starts a service again with the configuration it had (e.g. after a test killed it) and puts the new process
+    /// in the old one's place. Does not wait for it to be ready.
+    /// </summary>
+    public ServiceProcess Restart(ServiceProcess old)
+    {
+        ArgumentNullException.ThrowIfNull(old);
+        old.Kill();
+        var extra = _extras[old];
+        if (old.Service == "Worker")
+        {
+            int stage = _workers.IndexOf(old);
+            return RestartWorker(stage);
+        }
+        var replacement = Start(old.Service, extra);
+        Replace(_tokenizers, old, replacement);
+        Replace(_detokenizers, old, replacement);
+        if (ReferenceEquals(Scheduler, old))
+        {
+            Scheduler = replacement;
+        }
+        if (ReferenceEquals(Gateway, old))
+        {
+            Gateway = replacement;
+        }
+        return replacement;
+    }
+
+    private static void Replace(List<ServiceProcess> list, ServiceProcess old, ServiceProcess replacement)
+    {
+        int index = list.IndexOf(old);
+        if (index >= 0)
+        {
+            list[index] = replacement;
         }
     }
 
@@ -151,6 +219,8 @@ public sealed class PipelineCluster : IAsyncDisposable
             ["Scheduler__MaxNumBatchedTokens"] = Int(Options.MaxNumBatchedTokens),
             ["Scheduler__WorkerTimeout"] = Options.WorkerTimeout.ToString("c", CultureInfo.InvariantCulture),
             ["Scheduler__StatusInterval"] = "00:00:00.200",
+            ["Scheduler__DetokShards"] = Int(Options.DetokenizerShards),
+            ["Detokenizer__ShardCount"] = Int(Options.DetokenizerShards),
             ["Worker__Model"] = Model,
             ["Worker__ModelDirectory"] = ModelDirectory,
             ["Worker__StageCount"] = Int(Options.StageCount),
@@ -172,12 +242,17 @@ public sealed class PipelineCluster : IAsyncDisposable
         {
             env[k] = v;
         }
+        foreach (var (k, v) in Options.ServiceEnvironment.GetValueOrDefault(service) ?? new Dictionary<string, string>())
+        {
+            env[k] = v;
+        }
         foreach (var (k, v) in extra ?? [])
         {
             env[k] = v;
         }
         var process = ServiceProcess.Start(service, env);
         _services.Add(process);
+        _extras[process] = extra;
         return process;
     }
 

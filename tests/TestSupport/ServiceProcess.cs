@@ -27,6 +27,29 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public string Output => string.Join('\n', _lines);
 
+    /// <summary>Resident set size of the process now (VmRSS in /proc), in bytes; 0 once it has exited.</summary>
+    public long ResidentBytes
+    {
+        get
+        {
+            try
+            {
+                foreach (string line in File.ReadLines($"/proc/{Id}/status"))
+                {
+                    if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                    {
+                        string kb = line["VmRSS:".Length..].Trim().Split(' ')[0];
+                        return long.Parse(kb, System.Globalization.CultureInfo.InvariantCulture) * 1024;
+                    }
+                }
+            }
+            catch (IOException)
+            {
+            }
+            return 0;
+        }
+    }
+
     public static ServiceProcess Start(string service, IReadOnlyDictionary<string, string> environment)
     {
         var info = new ProcessStartInfo("dotnet")

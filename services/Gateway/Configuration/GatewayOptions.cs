@@ -24,6 +24,14 @@ public sealed class GatewayOptions
     [Range(1024, 1L << 30)]
     public long MaxRequestBodyBytes { get; set; } = 4L * 1024 * 1024;
 
+    /// <summary>Largest total size of a request's headers; more is answered 431 by Kestrel.</summary>
+    [Range(1024, 1024 * 1024)]
+    public int MaxRequestHeadersBytes { get; set; } = 32 * 1024;
+
+    /// <summary>Most headers a request may carry; more is answered 431 by Kestrel.</summary>
+    [Range(8, 1000)]
+    public int MaxRequestHeaderCount { get; set; } = 64;
+
     /// <summary>Whole-request deadline, carried to every hop as <c>RequestContext.deadline_unix_ms</c>.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromMinutes(10);
@@ -31,6 +39,25 @@ public sealed class GatewayOptions
     /// <summary>How long the first chunk (or first error) of a generation may take.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
     public TimeSpan FirstTokenTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Longest silence between two chunks of a generation that has started. A stream that goes quiet this long
+    /// (a detokenizer or scheduler died, or the bus lost its messages) ends with a retryable 503 instead of waiting
+    /// for <see cref="RequestTimeout"/>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
+    public TimeSpan StreamIdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// How long a tokenizer may take to acknowledge a generation (it acknowledges once the request is on its way to
+    /// the scheduler). Without an acknowledgement the request is sent again, to another replica.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan TokenizeAckTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Tries of the tokenize hop (the first one included) on a missing acknowledgement or no tokenizer.</summary>
+    [Range(1, 10)]
+    public int TokenizeAttempts { get; set; } = 3;
 
     /// <summary>Timeout of request/reply calls (tokenize, detokenize).</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]

@@ -23,7 +23,7 @@ internal sealed partial class SchedulerStatusListener(IMessageBus bus, ModelCata
                     {
                         catalog.Update(SchedulerStatus.Parser.ParseFrom(message.Payload.Span));
                     }
-                    catch (InvalidProtocolBufferException ex)
+                    catch (Exception ex) when (MalformedPayload.Is(ex))
                     {
                         LogBadStatus(logger, ex, message.Subject);
                     }

@@ -137,7 +137,7 @@ public sealed class TokenizationHandler(IMessageBus bus, ModelCatalog catalog, I
         {
             return parser.ParseFrom(reply.Payload.Span);
         }
-        catch (InvalidProtocolBufferException)
+        catch (Exception e) when (MalformedPayload.Is(e))
         {
             throw new ApiException(ErrorCatalog.Internal("The tokenizer sent a malformed reply."));
         }

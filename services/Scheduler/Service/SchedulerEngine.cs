@@ -33,6 +33,8 @@ internal sealed class SchedulerEngine
     private DateTimeOffset _lastStatus;
     private DateTimeOffset _lastStatusLog;
     private DateTimeOffset _lastDeadlineSweep;
+    private static readonly TimeSpan RollCallRepeat = TimeSpan.FromSeconds(1);
+    private DateTimeOffset _lastRollCall;
     private bool _refuseForNoWorkers;
     private int _maxModelLen;
 
@@ -55,6 +57,8 @@ internal sealed class SchedulerEngine
 
     public int PendingCount => _pending.Count;
 
+    public string NoRespondersSubject => _publisher.NoRespondersSubject;
+
     public ValueTask StartAsync(CancellationToken cancellationToken)
     {
         _logger.Started(_options.Model, _options.ReplicaId);
@@ -68,6 +72,7 @@ internal sealed class SchedulerEngine
         SchedulerEventKind.Result => OnResultAsync(e.Message!.Payload, cancellationToken),
         SchedulerEventKind.Worker => OnWorkerMessageAsync(e.Message!.Payload, cancellationToken),
         SchedulerEventKind.Tick => OnTickAsync(cancellationToken),
+        SchedulerEventKind.DetokUnreachable => OnDetokUnreachableAsync(e.Message!, cancellationToken),
         _ => ValueTask.CompletedTask,
     };
 
@@ -76,6 +81,15 @@ internal sealed class SchedulerEngine
         ScheduleRequest? message = Parse(ScheduleRequest.Parser, payload, "schedule");
         if (message is null)
         {
+            return;
+        }
+        string requestId = message.Context?.RequestId ?? string.Empty;
+        if (requestId.Length > 0
+            && ((_planner is not null && _planner.TryGetRequest(requestId, out _)) || _pending.Exists(p => p.Context?.RequestId == requestId)))
+        {
+            // The gateway retries the tokenize hop when a tokenizer does not acknowledge in time, so the same request
+            // can arrive twice: the copy is dropped, not answered with an error that would end the running one.
+            _logger.DuplicateRequest(requestId);
             return;
         }
         if (_planner is not null)
@@ -177,7 +191,14 @@ internal sealed class SchedulerEngine
                 }
                 break;
             case WorkerMessage.BodyOneofCase.Heartbeat:
-                _registry.Heartbeat(message.Heartbeat.WorkerId, now);
+                if (!_registry.Heartbeat(message.Heartbeat.WorkerId, now) && _planner is null && now - _lastRollCall >= RollCallRepeat)
+                {
+                    // A worker we do not know is alive: it missed our roll call (after a bus outage both sides reconnect
+                    // in any order, and a roll call sent before the worker resubscribed reaches nobody). Ask again, but
+                    // only while not serving: a roll call makes every worker drop its sequences.
+                    _lastRollCall = now;
+                    await _publisher.PublishRollCallAsync(cancellationToken).ConfigureAwait(false);
+                }
                 break;
             case WorkerMessage.BodyOneofCase.Goodbye:
                 if (_registry.Goodbye(message.Goodbye.WorkerId) && _planner is not null)
@@ -188,6 +209,53 @@ internal sealed class SchedulerEngine
             case WorkerMessage.BodyOneofCase.None:
                 break;
         }
+    }
+
+    /// <summary>
+    /// No detokenizer received a request's start or a step's batch for a shard (its process is gone): nothing those
+    /// requests produce can reach their clients, so they fail now with a retryable error and their blocks are freed.
+    /// </summary>
+    public async ValueTask OnDetokUnreachableAsync(BusMessage message, CancellationToken cancellationToken)
+    {
+        if (message.Headers is not { StatusCode: 503 } || _planner is null || message.Subject.Length <= NoRespondersSubject.Length + 3)
+        {
+            return;
+        }
+        string rest = message.Subject[(NoRespondersSubject.Length + 1)..];
+        int dot = rest.IndexOf('.', StringComparison.Ordinal);
+        if (dot <= 0)
+        {
+            return;
+        }
+        string kind = rest[..dot];
+        string key = rest[(dot + 1)..];
+        List<SchedulerRequest> lost = [];
+        if (kind == SchedulerPublisher.RequestReplyToken && _planner.TryGetRequest(key, out SchedulerRequest request))
+        {
+            lost.Add(request);
+        }
+        else if (kind == SchedulerPublisher.ShardReplyToken
+            && int.TryParse(key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int shard))
+        {
+            lost.AddRange(_planner.Requests.Where(r => Subjects.DetokShardOf(r.RequestId, _options.DetokShards) == shard));
+        }
+        if (lost.Count == 0)
+        {
+            return;
+        }
+        var error = new Error
+        {
+            Code = ErrorCode.NoWorkers,
+            Message = "No detokenizer is serving this request's shard right now; retry the request.",
+            Retryable = true,
+        };
+        foreach (SchedulerRequest gone in lost)
+        {
+            _logger.DetokUnreachable(gone.RequestId);
+            _planner.Cancel(gone.RequestId, -1, FinishReason.Abort);
+            await _publisher.PublishErrorAsync(gone.Message, error, cancellationToken).ConfigureAwait(false);
+        }
+        await RunStepIfIdleAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask OnTickAsync(CancellationToken cancellationToken)
@@ -431,7 +499,7 @@ internal sealed class SchedulerEngine
         {
             return parser.ParseFrom(payload.Span);
         }
-        catch (InvalidProtocolBufferException e)
+        catch (Exception e) when (MalformedPayload.Is(e))
         {
             _logger.Malformed(kind, e.Message);
             return null;

@@ -7,4 +7,7 @@ internal enum SchedulerEventKind
     Result,
     Worker,
     Tick,
+
+    /// <summary>NATS said no detokenizer received a request's start message.</summary>
+    DetokUnreachable,
 }

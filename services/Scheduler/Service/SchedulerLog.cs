@@ -37,4 +37,10 @@ internal static partial class SchedulerLog
 
     [LoggerMessage(11, LogLevel.Error, "The scheduler loop failed")]
     public static partial void LoopFailed(this ILogger logger, Exception exception);
+
+    [LoggerMessage(12, LogLevel.Information, "Request {RequestId} arrived again (a retried tokenize hop); the copy is dropped")]
+    public static partial void DuplicateRequest(this ILogger logger, string requestId);
+
+    [LoggerMessage(13, LogLevel.Warning, "Request {RequestId}: no detokenizer serves its shard; failed with NO_WORKERS")]
+    public static partial void DetokUnreachable(this ILogger logger, string requestId);
 }

@@ -12,6 +12,12 @@ namespace LlmServe.Scheduler.Service;
 /// </summary>
 internal sealed class SchedulerPublisher
 {
+    /// <summary>Token after <see cref="NoRespondersSubject"/> for one request's start delta.</summary>
+    public const string RequestReplyToken = "r";
+
+    /// <summary>Token after <see cref="NoRespondersSubject"/> for a shard's per-step batch.</summary>
+    public const string ShardReplyToken = "s";
+
     private readonly IMessageBus _bus;
     private readonly string _model;
     private readonly string _stepSubject;
@@ -25,6 +31,7 @@ internal sealed class SchedulerPublisher
     private readonly List<TokenDelta> _ordered = [];
     private readonly TokenDeltaBatch[] _shardBatches;
     private readonly TokenDeltaBatch _single = new();
+    private readonly string[] _shardReplyTos;
     private int _deltasUsed;
     private int _choicesUsed;
 
@@ -43,9 +50,18 @@ internal sealed class SchedulerPublisher
             _shardBatches[shard] = new TokenDeltaBatch();
         }
         SchedulerId = $"{options.ReplicaId}-{Environment.ProcessId}";
+        NoRespondersSubject = Subjects.NoResponders("scheduler-" + SchedulerId);
+        _shardReplyTos = new string[options.DetokShards];
+        for (int shard = 0; shard < _shardReplyTos.Length; shard++)
+        {
+            _shardReplyTos[shard] = $"{NoRespondersSubject}.{ShardReplyToken}.{shard.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        }
     }
 
     public string SchedulerId { get; }
+
+    /// <summary>Where NATS reports a delta no detokenizer received: <c>{this}.r.{request}</c> (a start) or <c>{this}.s.{shard}</c> (a step's batch).</summary>
+    public string NoRespondersSubject { get; }
 
     public ValueTask PublishStepAsync(StepPlan plan, CancellationToken cancellationToken) =>
         PublishAsync(_stepSubject, plan, cancellationToken);
@@ -75,7 +91,10 @@ internal sealed class SchedulerPublisher
             start.EchoPromptTokenIds.Add(message.PromptTokenIds);
         }
         var delta = new TokenDelta { Context = message.Context, Start = start };
-        return PublishOneDeltaAsync(request.RequestId, delta, cancellationToken);
+        // NATS answers 503 on this reply-to at once when no detokenizer serves the request's shard (it died): the
+        // engine then fails the request, so the client hears "unavailable" now instead of at its first-token timeout.
+        return PublishOneDeltaAsync(request.RequestId, delta, cancellationToken,
+            replyTo: $"{NoRespondersSubject}.{RequestReplyToken}.{Subjects.Token(request.RequestId)}");
     }
 
     /// <summary>Turns the planner's events into one token delta per request and sends them, one batch per detokenizer shard.</summary>
@@ -124,7 +143,9 @@ internal sealed class SchedulerPublisher
             {
                 if (_shardBatches[shard].Deltas.Count > 0)
                 {
-                    await PublishAsync(_detokSubjects[shard], _shardBatches[shard], cancellationToken).ConfigureAwait(false);
+                    // Every batch carries its shard's no-responders reply-to too: a detokenizer that dies mid-stream is
+                    // noticed at the next step, and its requests fail at once instead of at the client's stall timeout.
+                    await PublishAsync(_detokSubjects[shard], _shardBatches[shard], cancellationToken, _shardReplyTos[shard]).ConfigureAwait(false);
                 }
             }
         }
@@ -165,12 +186,12 @@ internal sealed class SchedulerPublisher
     }
 
     // The detokenizer subject carries batches only; a lone delta (start, abort) is a batch of one.
-    private async ValueTask PublishOneDeltaAsync(string requestId, TokenDelta delta, CancellationToken cancellationToken)
+    private async ValueTask PublishOneDeltaAsync(string requestId, TokenDelta delta, CancellationToken cancellationToken, string? replyTo = null)
     {
         _single.Deltas.Add(delta);
         try
         {
-            await PublishAsync(_detokSubjects[Subjects.DetokShardOf(requestId, _detokSubjects.Length)], _single, cancellationToken).ConfigureAwait(false);
+            await PublishAsync(_detokSubjects[Subjects.DetokShardOf(requestId, _detokSubjects.Length)], _single, cancellationToken, replyTo).ConfigureAwait(false);
         }
         finally
         {
@@ -178,11 +199,11 @@ internal sealed class SchedulerPublisher
         }
     }
 
-    private ValueTask PublishAsync(string subject, IMessage message, CancellationToken cancellationToken)
+    private ValueTask PublishAsync(string subject, IMessage message, CancellationToken cancellationToken, string? replyTo = null)
     {
         _buffer.ResetWrittenCount();
         message.WriteTo(_buffer);
-        return _bus.PublishAsync(subject, _buffer.WrittenMemory, cancellationToken: cancellationToken);
+        return _bus.PublishAsync(subject, _buffer.WrittenMemory, string.IsNullOrEmpty(replyTo) ? null : replyTo, cancellationToken: cancellationToken);
     }
 
     private TokenDelta DeltaFor(SchedulerRequest request)

@@ -47,8 +47,13 @@ internal sealed class SchedulerService : BackgroundService
             await _bus.SubscribeAsync(Subjects.Cancel(model), cancellationToken: stoppingToken).ConfigureAwait(false),
             await _bus.SubscribeAsync(Subjects.Result(model, replica), cancellationToken: stoppingToken).ConfigureAwait(false),
             await _bus.SubscribeAsync(Subjects.Workers(model, replica), cancellationToken: stoppingToken).ConfigureAwait(false),
+            await _bus.SubscribeAsync(_engine.NoRespondersSubject + ".>", cancellationToken: stoppingToken).ConfigureAwait(false),
         ];
-        SchedulerEventKind[] kinds = [SchedulerEventKind.Schedule, SchedulerEventKind.Cancel, SchedulerEventKind.Result, SchedulerEventKind.Worker];
+        SchedulerEventKind[] kinds =
+        [
+            SchedulerEventKind.Schedule, SchedulerEventKind.Cancel, SchedulerEventKind.Result, SchedulerEventKind.Worker,
+            SchedulerEventKind.DetokUnreachable,
+        ];
         var pumps = new List<Task>(subscriptions.Length + 1);
         for (int i = 0; i < subscriptions.Length; i++)
         {

@@ -19,13 +19,28 @@ public sealed class MessagingOptions
 
     public string? Token { get; set; }
 
+    /// <summary>Request inbox prefix; empty = <c>_INBOX.&lt;User&gt;</c> (or <c>_INBOX</c> without a user).</summary>
+    public string? InboxPrefix { get; set; }
+
+    /// <summary>
+    /// The deployment runs NATS with authentication: refuse to start without credentials (a user and password, a
+    /// token, or credentials in <see cref="Url"/>) instead of failing later with an authorization error.
+    /// </summary>
+    public bool RequireAuth { get; set; }
+
+    /// <summary>True when some credentials are configured: user and password, a token, or user info in the URL.</summary>
+    public bool HasCredentials =>
+        (!string.IsNullOrEmpty(User) && !string.IsNullOrEmpty(Password))
+        || !string.IsNullOrEmpty(Token)
+        || (Url ?? string.Empty).Split(',').Any(u => u.Contains('@', StringComparison.Ordinal));
+
     public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     public int MaxPingsOut { get; set; } = 2;
 
     public TimeSpan ReconnectWait { get; set; } = TimeSpan.FromMilliseconds(250);
 
-    public TimeSpan ReconnectWaitMax { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan ReconnectWaitMax { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>-1 retries forever.</summary>
     public int MaxReconnectAttempts { get; set; } = -1;
@@ -56,6 +71,7 @@ public sealed class MessagingOptions
         User = string.IsNullOrEmpty(User) ? null : User,
         Password = string.IsNullOrEmpty(Password) ? null : Password,
         Token = string.IsNullOrEmpty(Token) ? null : Token,
+        InboxPrefix = string.IsNullOrEmpty(InboxPrefix) ? null : InboxPrefix,
         PingInterval = PingInterval,
         MaxPingsOut = MaxPingsOut,
         ReconnectWait = ReconnectWait,

@@ -9,6 +9,17 @@ internal sealed class MessagingOptionsValidator : IValidateOptions<MessagingOpti
     {
         try
         {
+            if (options.RequireAuth && !options.UsesNats)
+            {
+                return ValidateOptionsResult.Fail($"{MessagingOptions.SectionName}:RequireAuth is set but {MessagingOptions.SectionName}:Url is empty: "
+                    + "authentication needs a NATS server.");
+            }
+            if (options.RequireAuth && !options.HasCredentials)
+            {
+                return ValidateOptionsResult.Fail($"{MessagingOptions.SectionName}:RequireAuth is set but no NATS credentials are configured: set "
+                    + $"{MessagingOptions.SectionName}:User and {MessagingOptions.SectionName}:Password (env Messaging__User, Messaging__Password) "
+                    + $"or {MessagingOptions.SectionName}:Token.");
+            }
             if (options.UsesNats)
             {
                 options.ToNatsBusOptions().Validate();

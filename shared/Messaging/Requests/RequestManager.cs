@@ -14,13 +14,13 @@ internal sealed class RequestManager
     private readonly ConcurrentDictionary<long, PendingRequest> pending = new();
     private long lastToken;
 
-    public RequestManager()
+    public RequestManager(string prefix = "_INBOX")
     {
-        InboxPrefix = "_INBOX." + Nuid.Next() + ".";
+        InboxPrefix = prefix + "." + Nuid.Next() + ".";
         InboxSubject = InboxPrefix + "*";
     }
 
-    /// <summary>"_INBOX.&lt;nuid&gt;." — every reply subject starts with it.</summary>
+    /// <summary>"PREFIX.&lt;nuid&gt;." (PREFIX is <c>_INBOX</c> unless configured) — every reply subject starts with it.</summary>
     public string InboxPrefix { get; }
 
     /// <summary>The wildcard subject the shared inbox subscription listens on.</summary>

@@ -138,6 +138,11 @@ public sealed class FakePipeline : IAsyncDisposable
                 continue;
             }
             Requests.Enqueue(request);
+            if (message.ReplyTo is { } ack && ack != request.ReplySubject)
+            {
+                // Acknowledge like the tokenizer does once the request is forwarded; the gateway retries otherwise.
+                await _bus.PublishAsync(ack, new ResponseChunk { Context = request.Context }.ToByteArray());
+            }
             var script = Respond;
             _ = Task.Run(async () =>
             {

@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using LlmServe.Contracts;
 using LlmServe.Gateway.Configuration;
 using LlmServe.Gateway.Errors;
@@ -10,9 +9,11 @@ namespace LlmServe.Gateway.OpenAi.Pipeline;
 
 /// <summary>
 /// Sends a validated generation to the tokenizers: for each prompt, subscribe to a fresh unguessable reply
-/// subject first, then publish the <see cref="TokenizeRequest"/> with the request's deadline.
+/// subject first, then send the <see cref="TokenizeRequest"/> with the request's deadline through the
+/// <see cref="TokenizeDispatcher"/> (acknowledged and retried).
 /// </summary>
-public sealed class GenerationClient(IMessageBus bus, GatewayIdentity identity, IOptions<GatewayOptions> options, TimeProvider time)
+public sealed class GenerationClient(IMessageBus bus, TokenizeDispatcher dispatcher, GatewayIdentity identity, IOptions<GatewayOptions> options,
+    TimeProvider time)
 {
     public async Task<GenerationSet> StartAsync(string requestId, GenerationRequest request, CancellationToken cancellationToken)
     {
@@ -48,25 +49,7 @@ public sealed class GenerationClient(IMessageBus bus, GatewayIdentity identity, 
         }
 
         var set = new GenerationSet(bus, request.ServedModel, calls);
-        string subject = Subjects.Tokenize(request.ServedModel);
-        foreach (var call in calls)
-        {
-            try
-            {
-                await bus.PublishAsync(subject, call.Request.ToByteArray(), call.Request.ReplySubject,
-                    cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-            catch (NoRespondersException)
-            {
-                set.Fail(call, ErrorCatalog.NoResponders("tokenizer"));
-            }
-            catch (PayloadTooLargeException ex)
-            {
-                set.Fail(call, ErrorCatalog.FromCode(ErrorCode.TooLarge,
-                    $"The request is {ex.Size} bytes on the bus, more than its limit of {ex.MaxPayload}."));
-            }
-        }
-        set.Start(settings.FirstTokenTimeout, deadline, time);
+        set.Start(dispatcher, new StreamTimeouts(settings.FirstTokenTimeout, settings.StreamIdleTimeout, deadline), time);
         return set;
     }
 }

@@ -34,11 +34,11 @@ public sealed class GenerationSet : IAsyncDisposable
     /// <summary>Chunks and errors from every prompt; completes when every prompt has finished or failed.</summary>
     public ChannelReader<GenerationEvent> Events => _events.Reader;
 
-    internal void Start(TimeSpan firstChunkTimeout, DateTimeOffset deadline, TimeProvider time)
+    internal void Start(TokenizeDispatcher dispatcher, StreamTimeouts timeouts, TimeProvider time)
     {
         foreach (var call in _calls)
         {
-            _pumps.Add(PumpAsync(call, firstChunkTimeout, deadline, time));
+            _pumps.Add(PumpAsync(call, dispatcher, timeouts, time));
         }
     }
 
@@ -88,24 +88,21 @@ public sealed class GenerationSet : IAsyncDisposable
         _events.Writer.TryWrite(new GenerationEvent(call.PromptIndex, null, error));
     }
 
-    private async Task PumpAsync(GenerationCall call, TimeSpan firstChunkTimeout, DateTimeOffset deadline, TimeProvider time)
+    private async Task PumpAsync(GenerationCall call, TokenizeDispatcher dispatcher, StreamTimeouts timeouts, TimeProvider time)
     {
         await Task.Yield();
         bool first = true;
-        if (call.IsFinished)
-        {
-            // Publishing already failed; the error event is queued.
-            if (Interlocked.Decrement(ref _running) == 0)
-            {
-                _events.Writer.TryComplete();
-            }
-            return;
-        }
+        bool idle = false;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-        var untilDeadline = Remaining(deadline, time);
-        timeout.CancelAfter(firstChunkTimeout < untilDeadline ? firstChunkTimeout : untilDeadline);
         try
         {
+            // The first-chunk clock starts with the send: a tokenizer that never acknowledges is retried within it.
+            timeout.CancelAfter(Min(timeouts.FirstChunk, Remaining(timeouts.Deadline, time)));
+            if (await dispatcher.SendAsync(call.Request, timeout.Token).ConfigureAwait(false) is { } sendError)
+            {
+                Fail(call, sendError);
+                return;
+            }
             await foreach (var message in call.Replies.ReadAllAsync(timeout.Token).ConfigureAwait(false))
             {
                 if (call.IsFinished)
@@ -114,7 +111,7 @@ public sealed class GenerationSet : IAsyncDisposable
                 }
                 if (message.Headers is { StatusCode: 503 })
                 {
-                    // NATS answers a publish with a reply subject and no subscribers with a 503 status message.
+                    // A NATS "no responders" status that reached the reply subject: nobody took the request.
                     Fail(call, ErrorCatalog.NoResponders("tokenizer"));
                     return;
                 }
@@ -123,16 +120,15 @@ public sealed class GenerationSet : IAsyncDisposable
                 {
                     chunk = ResponseChunk.Parser.ParseFrom(message.Payload.Span);
                 }
-                catch (InvalidProtocolBufferException)
+                catch (Exception e) when (MalformedPayload.Is(e))
                 {
                     Fail(call, ErrorCatalog.Internal("The pipeline sent a malformed response chunk."));
                     return;
                 }
-                if (first)
-                {
-                    first = false;
-                    timeout.CancelAfter(Remaining(deadline, time));
-                }
+                first = false;
+                var left = Remaining(timeouts.Deadline, time);
+                idle = timeouts.Idle < left;
+                timeout.CancelAfter(idle ? timeouts.Idle : left);
                 if (chunk.Error is { } error)
                 {
                     Fail(call, ErrorCatalog.FromBus(error));
@@ -155,22 +151,17 @@ public sealed class GenerationSet : IAsyncDisposable
         }
         catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
         {
-            // Deadline passed: stop the work upstream, then tell the client.
+            // Deadline passed or the stream went quiet: stop the work upstream, then tell the client.
             if (!call.IsFinished)
             {
-                var cancel = new CancelRequest { Context = call.Request.Context, Reason = CancelReason.Timeout, ChoiceIndex = -1 };
-                try
-                {
-                    await _bus.PublishAsync(Subjects.Cancel(_model), cancel.ToByteArray()).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OutOfMemoryException)
-                {
-                    // Best effort, as in CancelAsync.
-                }
+                await PublishCancelAsync(call, CancelReason.Timeout).ConfigureAwait(false);
             }
-            Fail(call, ErrorCatalog.Timeout(first
-                ? "No response from the model within the first-token timeout."
-                : "The request exceeded its timeout."));
+            Fail(call, first
+                ? ErrorCatalog.Timeout("No response from the model within the first-token timeout.")
+                : idle
+                    ? ErrorCatalog.FromCode(ErrorCode.WorkerFailed,
+                        $"The response stream stalled for {timeouts.Idle.TotalSeconds:F0} s (a pipeline service failed); retry the request.")
+                    : ErrorCatalog.Timeout("The request exceeded its timeout."));
         }
         catch (OperationCanceledException)
         {
@@ -184,6 +175,21 @@ public sealed class GenerationSet : IAsyncDisposable
             }
         }
     }
+
+    private async Task PublishCancelAsync(GenerationCall call, CancelReason reason)
+    {
+        var cancel = new CancelRequest { Context = call.Request.Context, Reason = reason, ChoiceIndex = -1 };
+        try
+        {
+            await _bus.PublishAsync(Subjects.Cancel(_model), cancel.ToByteArray()).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Best effort, as in CancelAsync: schedulers drop the request at its deadline anyway.
+        }
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private static TimeSpan Remaining(DateTimeOffset deadline, TimeProvider time)
     {
