@@ -14,7 +14,8 @@ internal sealed partial class DetokenizerHeartbeatService(
     TimeProvider clock,
     ILogger<DetokenizerHeartbeatService> logger) : BackgroundService
 {
-    private readonly string _instanceId = $"{ServiceKinds.Detokenizer}-{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
+    /// <summary>Unique per process start (and per service object).</summary>
+    public string InstanceId { get; } = $"{ServiceKinds.Detokenizer}-{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
     private readonly long _startedUnixMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -29,7 +30,7 @@ internal sealed partial class DetokenizerHeartbeatService(
                 var heartbeat = new ServiceHeartbeat
                 {
                     Service = ServiceKinds.Detokenizer,
-                    InstanceId = _instanceId,
+                    InstanceId = InstanceId,
                     Model = settings.Model,
                     Shard = settings.Shard,
                     ShardCount = settings.ShardCount,
