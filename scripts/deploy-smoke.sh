@@ -30,7 +30,7 @@ cleanup() {
 trap cleanup EXIT
 
 need() { command -v "$1" >/dev/null || { echo "deploy-smoke: $1 is required" >&2; exit 2; }; }
-need dotnet; need curl; need yq
+need dotnet; need curl; need yq; need jq
 NATS_SERVER=$(command -v nats-server || ls /usr/sbin/nats-server /usr/bin/nats-server 2>/dev/null | head -n1 || true)
 [[ -x "$NATS_SERVER" ]] || { echo "deploy-smoke: nats-server not found" >&2; exit 2; }
 
@@ -126,4 +126,14 @@ echo "$response" | grep -q '"completion_tokens": *[1-9]' || { echo "deploy-smoke
 # The autoscale overlay's KEDA query reads this series.
 curl -fsS "http://127.0.0.1:$GATEWAY_PORT/metrics" | grep -q '^# TYPE llmserve:gateway_requests_in_flight ' \
   || { echo "deploy-smoke: /metrics lacks llmserve:gateway_requests_in_flight" >&2; exit 1; }
+# The tokenizer and detokenizer heartbeats pass the NATS permissions and reach the console's health table.
+heartbeats=0
+for _ in $(seq 60); do
+  stats=$(curl -fsS "http://127.0.0.1:$GATEWAY_PORT/console/api/stats" || true)
+  if jq -e '[.services[] | select(.healthy) | .service] | (index("tokenizer") != null) and (index("detokenizer") != null)' <<<"$stats" >/dev/null 2>&1; then
+    heartbeats=1; break
+  fi
+  sleep 0.5
+done
+[[ $heartbeats == 1 ]] || { echo "deploy-smoke: /console/api/stats lacks a healthy tokenizer and detokenizer: $stats" >&2; exit 1; }
 echo "deploy-smoke: OK"

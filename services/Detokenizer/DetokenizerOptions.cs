@@ -24,6 +24,10 @@ public sealed class DetokenizerOptions : IValidatableObject
     /// <summary>A request with no token delta for this long is dropped (its scheduler is gone).</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Period of the <c>ServiceHeartbeat</c> this shard publishes (also once at start).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:05:00", ErrorMessage = "Detokenizer:HeartbeatInterval must be between 50 ms and 5 minutes.")]
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Shard >= ShardCount)

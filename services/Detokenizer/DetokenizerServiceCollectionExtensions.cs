@@ -20,6 +20,7 @@ public static class DetokenizerServiceCollectionExtensions
         services.AddSingleton(provider =>
             HfTokenizer.LoadFromDirectory(provider.GetRequiredService<IOptions<DetokenizerOptions>>().Value.ModelDirectory));
         services.AddHostedService<DetokenizerService>();
+        services.AddHostedService<DetokenizerHeartbeatService>();
         return services;
     }
 }

@@ -1,5 +1,6 @@
 using LlmServe.Gateway.Configuration;
 using LlmServe.Gateway.Console;
+using LlmServe.Gateway.Health;
 using LlmServe.Gateway.Limits;
 using LlmServe.Gateway.Metrics;
 using LlmServe.Gateway.Models;
@@ -36,6 +37,8 @@ public static class GatewayServiceCollectionExtensions
         // Models
         services.AddSingleton<ModelCatalog>();
         services.AddHostedService<SchedulerStatusListener>();
+        services.AddSingleton<ServiceInstanceRegistry>();
+        services.AddHostedService<ServiceHeartbeatListener>();
 
         // Pipeline and endpoints
         services.AddSingleton<GatewayIdentity>();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace LlmServe.Tokenizer;
@@ -19,7 +20,9 @@ public static class TokenizerServiceCollectionExtensions
             var options = provider.GetRequiredService<IOptions<TokenizerServiceOptions>>().Value;
             return ModelTokenizer.Load(options.ModelDirectory, options.MaxModelLen);
         });
+        services.TryAddSingleton(TimeProvider.System);
         services.AddHostedService<TokenizerService>();
+        services.AddHostedService<TokenizerHeartbeatService>();
         return services;
     }
 }

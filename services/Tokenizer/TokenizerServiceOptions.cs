@@ -22,4 +22,8 @@ public sealed class TokenizerServiceOptions
     /// <summary>Requests encoded at once by this replica.</summary>
     [Range(1, 1024)]
     public int MaxConcurrency { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Period of the <c>ServiceHeartbeat</c> this replica publishes (also once at start).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:05:00", ErrorMessage = "Tokenizer:HeartbeatInterval must be between 50 ms and 5 minutes.")]
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
 }

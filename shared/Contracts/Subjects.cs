@@ -61,6 +61,15 @@ public static class Subjects
     /// <summary>Wildcard matching the status of every model.</summary>
     public const string AllStatus = Root + ".status.*";
 
+    /// <summary>
+    /// Tokenizer and detokenizer processes publish <c>ServiceHeartbeat</c> here; <paramref name="service"/> is one of
+    /// <see cref="ServiceKinds"/>.
+    /// </summary>
+    public static string Heartbeat(string service, string model) => $"{Root}.heartbeat.{Token(service)}.{Token(model)}";
+
+    /// <summary>Wildcard matching the heartbeats of every service kind and model.</summary>
+    public const string AllHeartbeats = Root + ".heartbeat.*.*";
+
     /// <summary>Prefix of per-request reply subjects. Each request appends an unguessable id.</summary>
     public const string ReplyPrefix = "_LLM_REPLY";
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using LlmServe.Console.Tests.Infrastructure;
 using Microsoft.Playwright;
 
@@ -98,6 +99,17 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fixture)
         var tokensChart = page.Locator($"canvas[data-chart='{prefix}/tokens']");
         await Assertions.Expect(tokensChart).ToBeAttachedAsync(new() { Timeout = (float)Liveness.TotalMilliseconds });
         await Assertions.Expect(page.Locator("#health tbody")).ToContainTextAsync("healthy");
+        // The tokenizer and the detokenizer report by heartbeat: one healthy row each, with the served model.
+        foreach (string service in new[] { "tokenizer", "detokenizer" })
+        {
+            var serviceRow = page.Locator("#health tbody tr").Filter(new()
+            {
+                Has = page.Locator("td:first-child", new() { HasTextRegex = new Regex($"^{service}$") }),
+            });
+            await Assertions.Expect(serviceRow).ToHaveCountAsync(1, new() { Timeout = (float)Liveness.TotalMilliseconds });
+            await Assertions.Expect(serviceRow.Locator("td").Nth(1)).ToHaveTextAsync(ConsoleServer.Model);
+            await Assertions.Expect(serviceRow.Locator("td").Nth(3)).ToHaveTextAsync("healthy", new() { Timeout = (float)Liveness.TotalMilliseconds });
+        }
         var card = page.Locator($"section.model-card[data-model='{ConsoleServer.Model}']");
         long finishedBefore = long.Parse(await card.GetAttributeAsync("data-requests-finished") ?? "0", CultureInfo.InvariantCulture);
 

@@ -129,6 +129,22 @@ public sealed partial class ConsoleHttpTests(ConsoleFixture fixture)
         Assert.True(replica.GetProperty("kv_blocks_total").GetInt32() > 0);
         double kv = replica.GetProperty("kv_cache_usage").GetDouble();
         Assert.InRange(kv, 0, 1);
+
+        // The all-in-one's tokenizer and detokenizer heartbeat at start and every 2 s; the gateway's subscription may
+        // have missed the first one, so wait (generously) for both.
+        var services = root.GetProperty("services").EnumerateArray().Select(s => s.Clone()).ToList();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (services.Count < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200, Ct);
+            using var again = await http.GetAsync("console/api/stats", Ct);
+            using var againJson = JsonDocument.Parse(await again.Content.ReadAsStringAsync(Ct));
+            services = [.. againJson.RootElement.GetProperty("services").EnumerateArray().Select(s => s.Clone())];
+        }
+        Assert.Equal(["detokenizer", "tokenizer"], services.Select(s => s.GetProperty("service").GetString()));
+        Assert.All(services, s => Assert.Equal(ConsoleServer.Model, s.GetProperty("model").GetString()));
+        Assert.All(services, s => Assert.Equal("healthy", s.GetProperty("health").GetString()));
+        Assert.Equal(1, services[0].GetProperty("shard_count").GetInt32());
     }
 
     [GeneratedRegex("(?:src|href)=\"(/console/[^\"]+)\"")]

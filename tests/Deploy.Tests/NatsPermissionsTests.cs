@@ -21,9 +21,9 @@ public sealed partial class NatsPermissionsTests
     {
         ["gateway"] = (
             [Subjects.Tokenize(Model), Subjects.Detokenize(Model), Subjects.Cancel(Model)],
-            [Subjects.NewReplySubject("gw-1"), "_INBOX.gateway.abc.*", Subjects.AllStatus, Subjects.Status(Model)]),
+            [Subjects.NewReplySubject("gw-1"), "_INBOX.gateway.abc.*", Subjects.AllStatus, Subjects.Status(Model), Subjects.AllHeartbeats]),
         ["tokenizer"] = (
-            [Subjects.Schedule(Model), Subjects.NewReplySubject("gw-1"), "_INBOX.gateway.abc.1"],
+            [Subjects.Schedule(Model), Subjects.NewReplySubject("gw-1"), "_INBOX.gateway.abc.1", Subjects.Heartbeat(ServiceKinds.Tokenizer, Model)],
             [Subjects.Tokenize(Model), Subjects.Detokenize(Model), Subjects.NoResponders("tokenizer-1") + ".>", "_INBOX.tokenizer.abc.*"]),
         ["scheduler"] = (
             [Subjects.Step(Model, Replica), Subjects.RollCall(Model, Replica), Subjects.Detok(Model, 0), Subjects.Status(Model), Subjects.NewReplySubject("gw-1")],
@@ -32,7 +32,7 @@ public sealed partial class NatsPermissionsTests
             [Subjects.Result(Model, Replica), Subjects.Workers(Model, Replica), Subjects.Hidden(Model, Replica, 1), Subjects.NcclId(Model, Replica), "_INBOX.worker.abc.1"],
             [Subjects.Step(Model, Replica), Subjects.RollCall(Model, Replica), Subjects.Hidden(Model, Replica, 1), Subjects.NcclId(Model, Replica), "_INBOX.worker.abc.*"]),
         ["detokenizer"] = (
-            [Subjects.NewReplySubject("gw-1"), Subjects.Cancel(Model)],
+            [Subjects.NewReplySubject("gw-1"), Subjects.Cancel(Model), Subjects.Heartbeat(ServiceKinds.Detokenizer, Model)],
             [Subjects.Detok(Model, 0), "_INBOX.detokenizer.abc.*"]),
     };
 
@@ -122,6 +122,9 @@ public sealed partial class NatsPermissionsTests
         Assert.Equal(["gateway"], Users.Where(u => grants[u].Publish.Any(g => Allows(g, Subjects.Tokenize(Model)))));
         Assert.Equal(["scheduler"], Users.Where(u => grants[u].Publish.Any(g => Allows(g, Subjects.Step(Model, Replica)))));
         Assert.Equal(["worker"], Users.Where(u => grants[u].Publish.Any(g => Allows(g, Subjects.Result(Model, Replica)))));
+        // Each heartbeat comes from its own kind of service only: nobody can pass for another.
+        Assert.Equal(["tokenizer"], Users.Where(u => grants[u].Publish.Any(g => Allows(g, Subjects.Heartbeat(ServiceKinds.Tokenizer, Model)))));
+        Assert.Equal(["detokenizer"], Users.Where(u => grants[u].Publish.Any(g => Allows(g, Subjects.Heartbeat(ServiceKinds.Detokenizer, Model)))));
     }
 
     [GeneratedRegex(@"user:\s*(?<user>\w+)\s+password:\s*\$\w+\s+permissions:\s*\{\s*publish:\s*\[(?<pub>[^\]]*)\]\s*subscribe:\s*\[(?<sub>[^\]]*)\]", RegexOptions.Singleline)]

@@ -89,6 +89,13 @@ public sealed class GatewayOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan StatusFreshness { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// A tokenizer or detokenizer instance silent for this long leaves the console's health table (it shows as stale
+    /// once silent for three of its heartbeat intervals).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan ServiceHeartbeatRetention { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>API keys accepted as <c>Authorization: Bearer</c>; none configured = no authentication.</summary>
     public List<string> ApiKeys { get; } = [];
 

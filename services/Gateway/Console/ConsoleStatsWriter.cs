@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LlmServe.Gateway.Health;
 using LlmServe.Gateway.Metrics;
 using LlmServe.Gateway.Models;
 using LlmServe.Gateway.Security;
@@ -11,7 +12,8 @@ namespace LlmServe.Gateway.Console;
 /// percentiles, as Prometheus' <c>rate</c> and <c>histogram_quantile</c> would). The shape is documented in
 /// services/Gateway/README.md.
 /// </summary>
-internal sealed class ConsoleStatsWriter(ModelCatalog catalog, ConsoleStatsCollector collector, ApiKeyValidator keys, TimeProvider time)
+internal sealed class ConsoleStatsWriter(ModelCatalog catalog, ConsoleStatsCollector collector, ApiKeyValidator keys, ServiceInstanceRegistry services,
+    TimeProvider time)
 {
     public void Write(Utf8JsonWriter writer)
     {
@@ -52,6 +54,29 @@ internal sealed class ConsoleStatsWriter(ModelCatalog catalog, ConsoleStatsColle
             writer.WriteEndObject();
         }
         writer.WriteEndArray();
+        writer.WriteStartArray("services"u8);
+        foreach (var instance in services.Snapshot())
+        {
+            WriteServiceInstance(writer, instance);
+        }
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    private static void WriteServiceInstance(Utf8JsonWriter writer, ServiceInstanceHealth instance)
+    {
+        var h = instance.Heartbeat;
+        writer.WriteStartObject();
+        writer.WriteString("service"u8, h.Service);
+        writer.WriteString("instance"u8, h.InstanceId);
+        writer.WriteString("model"u8, h.Model);
+        writer.WriteNumber("shard"u8, h.Shard);
+        writer.WriteNumber("shard_count"u8, h.ShardCount);
+        writer.WriteString("health"u8, instance.Healthy ? "healthy" : "stale");
+        writer.WriteBoolean("healthy"u8, instance.Healthy);
+        writer.WriteNumber("report_age_ms"u8, instance.AgeMs);
+        writer.WriteNumber("interval_ms"u8, h.IntervalMs);
+        writer.WriteNumber("started_unix_ms"u8, h.StartedUnixMs);
         writer.WriteEndObject();
     }
 

@@ -81,6 +81,12 @@ export class Dashboard {
           `${(r.report_age_ms / 1000).toFixed(1)} s ago`]));
       }
     }
+    // Tokenizer and detokenizer processes, from their heartbeats; one row per process start (instance).
+    for (const s of stats.services ?? []) {
+      const instance = s.shard_count > 0 ? `${s.instance} (shard ${s.shard}/${s.shard_count})` : s.instance;
+      rows.push(row([s.service, s.model, instance, { text: s.health, cls: s.health }, '', '', '', '',
+        `${(s.report_age_ms / 1000).toFixed(1)} s ago`]));
+    }
     this.root.querySelector('#health tbody').replaceChildren(...rows);
   }
 
