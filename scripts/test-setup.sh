@@ -9,6 +9,7 @@ command -v chromium >/dev/null || need_apt+=(chromium)
 [ -f /usr/include/nats/nats.h ] || [ -f /usr/include/nats.h ] || need_apt+=(libnats-dev)
 /usr/bin/python3 -c 'import jinja2' 2>/dev/null || need_apt+=(python3-jinja2)
 command -v yq >/dev/null || need_apt+=(yq)
+command -v jq >/dev/null || need_apt+=(jq)
 command -v curl >/dev/null || need_apt+=(curl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing: ${need_apt[*]}"
