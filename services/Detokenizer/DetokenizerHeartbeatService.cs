@@ -1,60 +1,21 @@
-using Google.Protobuf;
 using LlmServe.Contracts;
+using LlmServe.Hosting;
 using LlmServe.Messaging;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace LlmServe.Detokenizer;
 
-/// <summary>Publishes this shard's <see cref="ServiceHeartbeat"/> once at start and then every interval.</summary>
-internal sealed partial class DetokenizerHeartbeatService(
+/// <summary>This detokenizer shard's heartbeat, with its shard and the shard count (see <see cref="ServiceHeartbeatPublisher"/>).</summary>
+internal sealed class DetokenizerHeartbeatService(
     IMessageBus bus,
     IOptions<DetokenizerOptions> options,
     TimeProvider clock,
-    ILogger<DetokenizerHeartbeatService> logger) : BackgroundService
+    ILogger<DetokenizerHeartbeatService> logger) : ServiceHeartbeatPublisher(bus, clock, logger, ServiceKinds.Detokenizer)
 {
-    /// <summary>Unique per process start (and per service object).</summary>
-    public string InstanceId { get; } = $"{ServiceKinds.Detokenizer}-{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
-    private readonly long _startedUnixMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
+    protected override string Model => options.Value.Model;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var settings = options.Value;
-        string subject = Subjects.Heartbeat(ServiceKinds.Detokenizer, settings.Model);
-        using var timer = new PeriodicTimer(settings.HeartbeatInterval, clock);
-        try
-        {
-            do
-            {
-                var heartbeat = new ServiceHeartbeat
-                {
-                    Service = ServiceKinds.Detokenizer,
-                    InstanceId = InstanceId,
-                    Model = settings.Model,
-                    Shard = settings.Shard,
-                    ShardCount = settings.ShardCount,
-                    UnixMs = clock.GetUtcNow().ToUnixTimeMilliseconds(),
-                    StartedUnixMs = _startedUnixMs,
-                    IntervalMs = (int)settings.HeartbeatInterval.TotalMilliseconds,
-                };
-                try
-                {
-                    await bus.PublishAsync(subject, heartbeat.ToByteArray(), cancellationToken: stoppingToken).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // A missed heartbeat only makes the console show this shard stale; the next tick tries again.
-                    LogPublishFailed(logger, e);
-                }
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    protected override TimeSpan Interval => options.Value.HeartbeatInterval;
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing the detokenizer heartbeat failed")]
-    private static partial void LogPublishFailed(ILogger logger, Exception exception);
+    protected override (int Shard, int ShardCount) Sharding => (options.Value.Shard, options.Value.ShardCount);
 }

@@ -1,58 +1,19 @@
-using Google.Protobuf;
 using LlmServe.Contracts;
+using LlmServe.Hosting;
 using LlmServe.Messaging;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace LlmServe.Tokenizer;
 
-/// <summary>Publishes this replica's <see cref="ServiceHeartbeat"/> once at start and then every interval.</summary>
-internal sealed partial class TokenizerHeartbeatService(
+/// <summary>This tokenizer replica's heartbeat (see <see cref="ServiceHeartbeatPublisher"/>).</summary>
+internal sealed class TokenizerHeartbeatService(
     IMessageBus bus,
     IOptions<TokenizerServiceOptions> options,
     TimeProvider clock,
-    ILogger<TokenizerHeartbeatService> logger) : BackgroundService
+    ILogger<TokenizerHeartbeatService> logger) : ServiceHeartbeatPublisher(bus, clock, logger, ServiceKinds.Tokenizer)
 {
-    /// <summary>Unique per process start (and per service object).</summary>
-    public string InstanceId { get; } = $"{ServiceKinds.Tokenizer}-{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
-    private readonly long _startedUnixMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
+    protected override string Model => options.Value.Model;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var settings = options.Value;
-        string subject = Subjects.Heartbeat(ServiceKinds.Tokenizer, settings.Model);
-        using var timer = new PeriodicTimer(settings.HeartbeatInterval, clock);
-        try
-        {
-            do
-            {
-                var heartbeat = new ServiceHeartbeat
-                {
-                    Service = ServiceKinds.Tokenizer,
-                    InstanceId = InstanceId,
-                    Model = settings.Model,
-                    UnixMs = clock.GetUtcNow().ToUnixTimeMilliseconds(),
-                    StartedUnixMs = _startedUnixMs,
-                    IntervalMs = (int)settings.HeartbeatInterval.TotalMilliseconds,
-                };
-                try
-                {
-                    await bus.PublishAsync(subject, heartbeat.ToByteArray(), cancellationToken: stoppingToken).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // A missed heartbeat only makes the console show this replica stale; the next tick tries again.
-                    LogPublishFailed(logger, e);
-                }
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing the tokenizer heartbeat failed")]
-    private static partial void LogPublishFailed(ILogger logger, Exception exception);
+    protected override TimeSpan Interval => options.Value.HeartbeatInterval;
 }
