@@ -9,6 +9,7 @@ public static class ConsoleServiceCollectionExtensions
     {
         services.AddSingleton(_ => ConsoleAssets.Load(typeof(ConsoleAssets).Assembly));
         services.AddSingleton<ConsoleStatsCollector>();
+        services.AddHostedService(sp => sp.GetRequiredService<ConsoleStatsCollector>());
         services.AddSingleton<ConsoleStatsWriter>();
         return services;
     }

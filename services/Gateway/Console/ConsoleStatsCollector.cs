@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using LlmServe.Gateway.Metrics;
+using Microsoft.Extensions.Hosting;
 
 namespace LlmServe.Gateway.Console;
 
@@ -8,8 +9,10 @@ namespace LlmServe.Gateway.Console;
 /// Per-model totals for the dashboard, read from the gateway's own meter with a second listener (the
 /// Prometheus exporter keeps its series to itself): TTFT and inter-token-latency histograms, token and request
 /// counters, and the in-flight gauge. Replica gauges come straight from the model catalog instead.
+/// It listens from host start (it is a hosted service), not from the first dashboard read, so requests finished before
+/// anyone opened the console are counted too.
 /// </summary>
-internal sealed class ConsoleStatsCollector : IDisposable
+internal sealed class ConsoleStatsCollector : IHostedService, IDisposable
 {
     internal const string TimeToFirstToken = "llmserve.time_to_first_token_seconds";
     internal const string TimePerOutputToken = "llmserve.time_per_output_token_seconds";
@@ -37,7 +40,6 @@ internal sealed class ConsoleStatsCollector : IDisposable
         };
         _listener.SetMeasurementEventCallback<long>((i, v, tags, _) => Record(i, v, tags));
         _listener.SetMeasurementEventCallback<double>((i, v, tags, _) => Record(i, v, tags));
-        _listener.Start();
     }
 
     /// <summary>Generations the gateway is streaming now.</summary>
@@ -48,6 +50,14 @@ internal sealed class ConsoleStatsCollector : IDisposable
 
     /// <summary>The series of <paramref name="instrument"/> for <paramref name="model"/>, or null before its first measurement.</summary>
     public MetricSeries? Find(string instrument, string model) => _series.GetValueOrDefault((instrument, model));
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _listener.Start();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public void Dispose() => _listener.Dispose();
 

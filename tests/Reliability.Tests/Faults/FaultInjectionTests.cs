@@ -39,7 +39,9 @@ public sealed class FaultInjectionTests(FaultClusterFixture fixture)
         // Frozen first, so requests are really in flight on it (delivered, never acknowledged) when it dies.
         var victim = Cluster.Tokenizers[0];
         ServiceSignals.Freeze(victim);
-        await Task.Delay(TimeSpan.FromSeconds(2), Ct);
+        // Under load a third of new requests land on it; wait for the first one the gateway had to send again, however
+        // slow the machine, instead of hoping one arrives within a fixed window.
+        await Cluster.Gateway!.WaitForOutputAsync("Tokenize hop: try", TimeSpan.FromSeconds(40));
         var killedAt = DateTime.UtcNow;
         victim.Kill();
         await Task.Delay(TimeSpan.FromSeconds(5), Ct);
