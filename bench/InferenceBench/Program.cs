@@ -4,9 +4,15 @@ using LlmServe.Inference.Cpu;
 using LlmServe.Inference.Models;
 using LlmServe.InferenceBench;
 
-// Usage: dotnet run -c Release --project bench/InferenceBench [-- --quick] [--threads N] [--no-pack]
+// Usage: dotnet run -c Release --project bench/InferenceBench [-- --quick] [--threads N] [--no-pack] | [-- --sampling]
 // Writes a random ~100M-parameter Llama (hidden 768, 12 layers, GQA 12/4, vocab 32000, tied embeddings)
 // to a temp directory, loads it on the CPU backend and times prefill and decode forward passes.
+if (args.Contains("--sampling"))
+{
+    SamplingBenchmark.Run(reps: 5);
+    return;
+}
+
 bool quick = args.Contains("--quick");
 bool pack = !args.Contains("--no-pack");
 int threads = args.SkipWhile(a => a != "--threads").Skip(1).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault();

@@ -26,6 +26,10 @@ internal sealed class StageRuntime : IDisposable
     private float[] _hidden = [];
     private float[] _residual = [];
     private readonly List<ulong> _sampledSequences = [];
+    private readonly BatchSampler _batchSampler = new();
+    private SequenceState[] _rowStates = [];
+    private SequenceSampler[] _rowSamplers = [];
+    private Inference.Sampling.SampledToken[] _rowTokens = [];
 
     public StageRuntime(LlamaModel model, int kvBlocks, int blockSize, int stageIndex)
     {
@@ -197,12 +201,27 @@ internal sealed class StageRuntime : IDisposable
             _logits = new float[rows * vocab];
         }
         _model.ReadLogits(_logits.AsSpan(0, rows * vocab));
+        if (_rowSamplers.Length < rows)
+        {
+            int size = Math.Max(rows, _rowSamplers.Length * 2);
+            _rowStates = new SequenceState[size];
+            _rowSamplers = new SequenceSampler[size];
+            _rowTokens = new Inference.Sampling.SampledToken[size];
+        }
+        for (int i = 0; i < rows; i++)
+        {
+            var state = _sequences[_sampledSequences[i]];
+            _rowStates[i] = state;
+            _rowSamplers[i] = state.Sampler!;
+        }
+        // Rows are sampled in parallel when the step is large (a 256-row decode of a 128k vocabulary is 131 MB of logits).
+        _batchSampler.Sample(_rowSamplers, rows, _logits, vocab, _rowTokens);
         for (int i = 0; i < rows; i++)
         {
             ulong id = _sampledSequences[i];
-            var state = _sequences[id];
-            var sampler = state.Sampler!;
-            var sampled = sampler.Sample(_logits.AsSpan(i * vocab, vocab));
+            var state = _rowStates[i];
+            var sampler = _rowSamplers[i];
+            var sampled = _rowTokens[i];
             sampler.Accept(sampled.TokenId);
             state.LastSampledToken = sampled.TokenId;
             if (!sampler.Options.Logprobs)
@@ -218,6 +237,10 @@ internal sealed class StageRuntime : IDisposable
             }
             result.Tokens.Add(new SampledToken { SequenceId = id, TokenId = sampled.TokenId, Logprob = logprob });
         }
+        // Finished sequences' samplers must not live on in the row buffers.
+        Array.Clear(_rowStates, 0, rows);
+        Array.Clear(_rowSamplers, 0, rows);
+        Array.Clear(_rowTokens, 0, rows);
         return result;
     }
 
