@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using LlmServe.TestSupport;
+
+namespace LlmServe.EndToEnd.Tests;
+
+/// <summary>
+/// The per-hop timing breakdown (<c>x-llmserve-timing: 1</c>) through the real pipeline: gateway, tokenizer, scheduler,
+/// worker and detokenizer each in its own process over a real nats-server, all stamping one machine's clock.
+/// </summary>
+[Collection(TimingSensitiveCollection.Name)]
+public sealed class HopTimingTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+{
+    private static readonly string[] FirstTokenHops =
+    [
+        "gateway_us", "gateway_to_tokenizer_us", "tokenizer_us", "tokenizer_to_scheduler_us", "scheduler_admit_us", "scheduler_queue_us",
+        "worker_execute_us", "worker_bus_us", "scheduler_publish_us", "scheduler_to_detokenizer_us", "detokenizer_us",
+        "detokenizer_to_gateway_us", "gateway_write_us",
+    ];
+
+    private static readonly string[] SteadyHops = FirstTokenHops[5..];
+
+    private PipelineCluster Cluster => fixture.Cluster;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private object Body(bool stream, int maxTokens) => new
+    {
+        model = Cluster.Model,
+        prompt = "Tell me a story about a fox and a crow.",
+        max_tokens = maxTokens,
+        min_tokens = maxTokens,
+        ignore_eos = true,
+        temperature = 0,
+        stream,
+        stream_options = stream ? new { include_usage = true } : null,
+    };
+
+    /// <summary>Sends a streamed completion; returns the JSON events and the client's TTFT (send → first chunk with text).</summary>
+    private async Task<(List<JsonNode> Events, double TtftUs)> StreamAsync(bool timed, int maxTokens)
+    {
+        using var http = new HttpClient { BaseAddress = Cluster.BaseAddress, Timeout = TimeSpan.FromSeconds(120) };
+        using var message = new HttpRequestMessage(HttpMethod.Post, "v1/completions") { Content = JsonContent.Create(Body(true, maxTokens)) };
+        if (timed)
+        {
+            message.Headers.Add("x-llmserve-timing", "1");
+        }
+        long sent = Stopwatch.GetTimestamp();
+        using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, Ct);
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Ct));
+        var events = new List<JsonNode>();
+        double ttftUs = 0;
+        while (await reader.ReadLineAsync(Ct) is { } line)
+        {
+            if (!line.StartsWith("data: ", StringComparison.Ordinal) || line == "data: [DONE]")
+            {
+                continue;
+            }
+            var node = JsonNode.Parse(line["data: ".Length..])!;
+            if (ttftUs == 0 && node["choices"]!.AsArray() is [{ } choice, ..] && choice["text"]!.GetValue<string>().Length > 0)
+            {
+                ttftUs = Stopwatch.GetElapsedTime(sent).TotalMicroseconds;
+            }
+            events.Add(node);
+        }
+        return (events, ttftUs);
+    }
+
+    private static void AssertHops(JsonNode hops, IEnumerable<string> names)
+    {
+        long sum = 0;
+        foreach (string name in names)
+        {
+            Assert.True(hops[name] is not null, $"{name} missing in {hops.ToJsonString()}");
+            double value = hops[name]!.GetValue<double>();
+            Assert.True(value >= 0, $"{name} = {value}");
+            sum += (long)Math.Round(value);
+        }
+        Assert.InRange(hops["total_us"]!.GetValue<double>(), sum - names.Count(), sum + names.Count());
+    }
+
+    [Fact]
+    public async Task A_timed_stream_ends_with_a_breakdown_whose_hops_add_up_to_the_clients_ttft()
+    {
+        const int MaxTokens = 12;
+        await StreamAsync(timed: false, MaxTokens); // warms the JIT of every hop, so TTFT is about the pipeline
+
+        // The hops tile request arrival → first text written; the client's TTFT adds only the HTTP hop both ways. A busy
+        // 2-core machine can stall any process between two stamps, so the best of a few requests is compared; a unit or
+        // double-counting error shows in every one.
+        JsonNode timing = null!;
+        var misses = new List<string>();
+        for (int attempt = 0; attempt < 5; attempt++)
+        {
+            var (events, ttftUs) = await StreamAsync(timed: true, MaxTokens);
+            timing = Assert.Single(events, e => e["llmserve_timing"] is not null)["llmserve_timing"]!;
+            Assert.Same(events[^1]["llmserve_timing"], timing); // on the final chunk, with usage
+            Assert.Equal(MaxTokens, events[^1]["usage"]!["completion_tokens"]!.GetValue<int>());
+            var first = timing["first_token"]!;
+            AssertHops(first, FirstTokenHops);
+            Assert.Equal(0, timing["clamped"]!.GetValue<int>());
+            Assert.True(first["worker_execute_us"]!.GetValue<long>() > 0, first.ToJsonString());
+            Assert.True(ttftUs > 0);
+            double total = first["total_us"]!.GetValue<double>();
+            if (Math.Abs(ttftUs - total) <= Math.Max(25_000, ttftUs / 4))
+            {
+                misses.Clear();
+                break;
+            }
+            misses.Add($"client TTFT {ttftUs:F0} µs, hops {total:F0} µs: {first.ToJsonString()}");
+        }
+        Assert.True(misses.Count == 0, string.Join("\n", misses));
+
+        // One timed chunk per generated token; every one after the first text is a steady token with every step hop.
+        Assert.Equal(MaxTokens, timing["tokens"]!.GetValue<int>());
+        int steady = timing["steady_tokens"]!.GetValue<int>();
+        Assert.InRange(steady, MaxTokens - 2, MaxTokens - 1);
+        AssertHops(timing["per_token_mean"]!, SteadyHops);
+        foreach (string hop in SteadyHops)
+        {
+            var values = timing["per_token"]![hop]!.AsArray();
+            Assert.Equal(steady, values.Count);
+            Assert.All(values, v => Assert.True(v!.GetValue<long>() >= 0, hop));
+        }
+    }
+
+    [Fact]
+    public async Task Without_the_header_no_response_carries_a_breakdown()
+    {
+        var (events, _) = await StreamAsync(timed: false, 6);
+        Assert.NotEmpty(events);
+        Assert.All(events, e => Assert.Null(e["llmserve_timing"]));
+
+        using var http = new HttpClient { BaseAddress = Cluster.BaseAddress, Timeout = TimeSpan.FromSeconds(120) };
+        using var response = await http.PostAsJsonAsync("v1/completions", Body(false, 6), Ct);
+        string text = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.IsSuccessStatusCode, text);
+        Assert.Null(JsonNode.Parse(text)!["llmserve_timing"]);
+        Assert.DoesNotContain("llmserve_timing", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_timed_non_streamed_response_carries_the_breakdown_in_its_body()
+    {
+        using var http = new HttpClient { BaseAddress = Cluster.BaseAddress, Timeout = TimeSpan.FromSeconds(120) };
+        using var message = new HttpRequestMessage(HttpMethod.Post, "v1/completions") { Content = JsonContent.Create(Body(false, 6)) };
+        message.Headers.Add("x-llmserve-timing", "1");
+        using var response = await http.SendAsync(message, Ct);
+        string text = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.IsSuccessStatusCode, text);
+
+        var body = JsonNode.Parse(text)!;
+        var timing = body["llmserve_timing"]!;
+        AssertHops(timing["first_token"]!, FirstTokenHops);
+        Assert.Equal(body["usage"]!["completion_tokens"]!.GetValue<int>(), timing["tokens"]!.GetValue<int>());
+        // Not streamed: every token is written with the body, so the first token's write waits for the last token.
+        Assert.True(timing["first_token"]!["gateway_write_us"]!.GetValue<long>() >= timing["per_token_mean"]!["gateway_write_us"]!.GetValue<double>());
+    }
+}
