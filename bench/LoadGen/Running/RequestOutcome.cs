@@ -29,6 +29,9 @@ public sealed class RequestOutcome
 
     public string? Error { get; set; }
 
+    /// <summary>The server's per-hop breakdown, when asked for (<c>--hop-timings</c>) and returned.</summary>
+    public Metrics.HopTimingSample? HopTiming { get; set; }
+
     /// <summary>Mean time per output token after the first, vLLM's definition: (latency − TTFT) / (output − 1); 0 with one token.</summary>
     public double Tpot => OutputTokens > 1 ? (Latency - Ttft) / (OutputTokens - 1) : 0;
 }
