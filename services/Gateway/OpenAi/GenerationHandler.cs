@@ -160,8 +160,9 @@ public sealed partial class GenerationHandler(
                     }
                     timing?.Add(e.PromptIndex, e.Chunk);
                 }
-                await sse.FlushAsync(ct).ConfigureAwait(false);
+                // Stamped before the flush: the client cannot have these bytes before this moment.
                 timing?.MarkWritten();
+                await sse.FlushAsync(ct).ConfigureAwait(false);
             }
         }
         catch (ApiException ex)

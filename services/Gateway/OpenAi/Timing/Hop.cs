@@ -28,6 +28,6 @@ internal enum Hop
     Detokenizer,
     DetokenizerToGateway,
 
-    /// <summary>Gateway: chunk received → its SSE bytes flushed to the client (or the whole body, when not streamed).</summary>
+    /// <summary>Gateway: chunk received → its SSE bytes handed to the client's connection (or the whole body, when not streamed).</summary>
     GatewayWrite,
 }

@@ -14,14 +14,23 @@ namespace LlmServe.Gateway.OpenAi.Timing;
 /// </remarks>
 internal sealed class HopBreakdown
 {
-    private HopBreakdown(HopValues? firstToken, IReadOnlyList<HopValues> steadyTokens, int tokens, int clamped, int plannedAhead)
+    private HopBreakdown(long arrivedUs, long firstTokenWrittenUs, HopValues? firstToken, IReadOnlyList<HopValues> steadyTokens, int tokens,
+        int clamped, int plannedAhead)
     {
+        ArrivedUs = arrivedUs;
+        FirstTokenWrittenUs = firstTokenWrittenUs;
         FirstToken = firstToken;
         SteadyTokens = steadyTokens;
         Tokens = tokens;
         Clamped = clamped;
         PlannedAhead = plannedAhead;
     }
+
+    /// <summary>When the request reached the gateway (Unix µs): with <see cref="FirstTokenWrittenUs"/>, a client on the same clock can place the breakdown inside its own TTFT.</summary>
+    public long ArrivedUs { get; }
+
+    /// <summary>When the first token's bytes were handed to the client's connection (Unix µs); 0 when unknown.</summary>
+    public long FirstTokenWrittenUs { get; }
 
     /// <summary>The first chunk that carried text (else the first chunk), from the gateway's arrival stamp; null with no timed chunk.</summary>
     public HopValues? FirstToken { get; }
@@ -120,7 +129,8 @@ internal sealed class HopBreakdown
             StepHops(token, chunk.Step, ref clamped);
             steady.Add(token);
         }
-        return new HopBreakdown(firstToken, steady, chunks.Count, clamped, plannedAhead);
+        long firstWritten = first >= 0 ? chunks[first].Step.GatewayWrittenUs : 0;
+        return new HopBreakdown(arrivedUs, firstWritten, firstToken, steady, chunks.Count, clamped, plannedAhead);
     }
 
     private static void StepHops(HopValues token, StepTiming step, ref int clamped)

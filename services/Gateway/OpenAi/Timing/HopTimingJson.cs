@@ -4,7 +4,8 @@ namespace LlmServe.Gateway.OpenAi.Timing;
 
 /// <summary>
 /// Writes a <see cref="HopBreakdown"/> as the <c>llmserve_timing</c> extension object (microseconds): <c>first_token</c>,
-/// <c>per_token_mean</c>, <c>per_token</c> (each steady token's values, null where a stamp was missing), and counts.
+/// <c>per_token_mean</c>, <c>per_token</c> (each steady token's values, null where a stamp was missing), the request's arrival
+/// and first-token write as absolute Unix µs, and counts.
 /// </summary>
 internal static class HopTimingJson
 {
@@ -64,6 +65,8 @@ internal static class HopTimingJson
         }
         w.WriteEndObject();
 
+        w.WriteNumber("arrival_unix_us"u8, breakdown.ArrivedUs);
+        w.WriteNumber("first_token_written_unix_us"u8, breakdown.FirstTokenWrittenUs);
         w.WriteNumber("tokens"u8, breakdown.Tokens);
         w.WriteNumber("steady_tokens"u8, breakdown.SteadyTokens.Count);
         w.WriteNumber("clamped"u8, breakdown.Clamped);

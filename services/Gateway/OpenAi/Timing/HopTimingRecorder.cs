@@ -32,7 +32,7 @@ internal sealed class HopTimingRecorder(long arrivedUs, int prompts, TimeProvide
         }
     }
 
-    /// <summary>Stamps every chunk added since the last call as written now (call it right after the flush).</summary>
+    /// <summary>Stamps every chunk added since the last call as written now (call it as their bytes are handed to the connection).</summary>
     public void MarkWritten()
     {
         if (_written == _chunks.Count)

@@ -57,6 +57,8 @@ public sealed class HopBreakdownTests
         Assert.Equal(50, first[Hop.GatewayWrite]);
         Assert.True(first.IsComplete(Hop.Gateway));
         Assert.Equal(1_002_000 + 5_350 - Arrived, first.Total);
+        Assert.Equal(Arrived, breakdown.ArrivedUs);
+        Assert.Equal(1_002_000 + 5_350, breakdown.FirstTokenWrittenUs);
         Assert.Equal(1, breakdown.Tokens);
         Assert.Empty(breakdown.SteadyTokens);
         Assert.Equal(0, breakdown.Clamped);
@@ -206,5 +208,7 @@ public sealed class HopBreakdownTests
         Assert.Equal(2, timing.GetProperty("steady_tokens").GetInt32());
         Assert.Equal(0, timing.GetProperty("clamped").GetInt32());
         Assert.Equal(0, timing.GetProperty("planned_ahead").GetInt32());
+        Assert.Equal(Arrived, timing.GetProperty("arrival_unix_us").GetInt64());
+        Assert.Equal(Arrived + first.GetProperty("total_us").GetInt64(), timing.GetProperty("first_token_written_unix_us").GetInt64());
     }
 }
