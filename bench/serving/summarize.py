@@ -135,7 +135,8 @@ def main():
           f"{hops['steady_tokens']} steady tokens, {hops['clamped']} values clamped (clock skew), {hops['planned_ahead']} steps planned ahead. "
           "First-token hops tile gateway arrival → first text written (% of the client's mean TTFT); steady-token hops run from the request's "
           "previous result at the scheduler to the token written (% of the client's mean TPOT; they overlap the next step, so they do not add up: "
-          "scheduler_queue + worker_execute + worker_bus is the step cycle). Hops: bench/serving/README.md, \"Per-hop timing\".")
+          "scheduler_queue + worker_execute + worker_bus is the step cycle). The http rows compare LoadGen's clock with the gateway's "
+          "(one machine here). Hops: bench/serving/README.md, \"Per-hop timing\".")
         p()
         p("| hop | first token mean | p50 | p99 | % TTFT | steady token mean | p50 | p99 | % TPOT |")
         p("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
@@ -143,9 +144,13 @@ def main():
         def cells(s, share):
             return ["—"] * 4 if not s else [fmt(s["mean_us"]), fmt(s["p50_us"], 0), fmt(s["p99_us"], 0), fmt(s[share]) + "%"]
         steady_sum = 0.0
+        if hops.get("http_client_to_gateway"):
+            p("| " + " | ".join(["(http: client → gateway)"] + cells(hops["http_client_to_gateway"], "share_of_ttft") + ["", "", "", ""]) + " |")
         for h in hops["hops"]:
             steady_sum += (h.get("per_token") or {}).get("mean_us", 0)
             p("| " + " | ".join([h["hop"].removesuffix("_us")] + cells(h.get("first_token"), "share_of_ttft") + cells(h.get("per_token"), "share_of_tpot")) + " |")
+        if hops.get("http_gateway_to_client"):
+            p("| " + " | ".join(["(http: gateway → client)"] + cells(hops["http_gateway_to_client"], "share_of_ttft") + ["", "", "", ""]) + " |")
         ttft, tpot = hops["client_mean_ttft_us"], hops["client_mean_tpot_us"]
         total = hops["first_token_total_mean_us"]
         p(f"| **sum of hops** | {fmt(total)} | | | {fmt(100 * total / ttft if ttft else None)}% | {fmt(steady_sum)} | | | {fmt(100 * steady_sum / tpot if tpot else None)}% |")

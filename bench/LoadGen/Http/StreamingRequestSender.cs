@@ -25,6 +25,7 @@ public sealed class StreamingRequestSender(TargetServer server, SamplingSettings
     {
         ArgumentNullException.ThrowIfNull(request);
         var outcome = new RequestOutcome { InputTokens = request.InputTokens };
+        outcome.SentUnixMicros = UnixMicrosNow();
         long sent = Stopwatch.GetTimestamp();
         outcome.SentAt = Stopwatch.GetElapsedTime(benchStart, sent).TotalSeconds;
         try
@@ -95,6 +96,7 @@ public sealed class StreamingRequestSender(TargetServer server, SamplingSettings
                     if (textChunks == 0)
                     {
                         outcome.Ttft = Stopwatch.GetElapsedTime(sent, now).TotalSeconds;
+                        outcome.FirstTextUnixMicros = UnixMicrosNow();
                     }
                     else
                     {
@@ -138,6 +140,8 @@ public sealed class StreamingRequestSender(TargetServer server, SamplingSettings
         }
         outcome.Success = true;
     }
+
+    private static long UnixMicrosNow() => (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond;
 
     private static bool HasText(JsonElement choice)
     {

@@ -14,6 +14,11 @@ public sealed class HopTimingSample
     /// <summary>Steady tokens: hop → one value per token (a token missing a stamp has no value for that hop).</summary>
     public IReadOnlyList<(string Hop, IReadOnlyList<double> Micros)> PerToken { get; init; } = [];
 
+    /// <summary>When the request reached the server and when its first text was handed to the connection (Unix µs; 0 = not sent).</summary>
+    public long ArrivalUnixMicros { get; init; }
+
+    public long FirstTokenWrittenUnixMicros { get; init; }
+
     public int Tokens { get; init; }
 
     public int SteadyTokens { get; init; }
@@ -51,12 +56,17 @@ public sealed class HopTimingSample
         {
             FirstToken = first,
             PerToken = perToken,
+            ArrivalUnixMicros = Long(timing, "arrival_unix_us"),
+            FirstTokenWrittenUnixMicros = Long(timing, "first_token_written_unix_us"),
             Tokens = Int(timing, "tokens"),
             SteadyTokens = Int(timing, "steady_tokens"),
             Clamped = Int(timing, "clamped"),
             PlannedAhead = Int(timing, "planned_ahead"),
         };
     }
+
+    private static long Long(JsonElement o, string name) =>
+        o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long l) ? l : 0;
 
     private static int Int(JsonElement o, string name) =>
         o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i) ? i : 0;

@@ -10,10 +10,18 @@ namespace LlmServe.LoadGen.Metrics;
 /// First-token hops tile the request's arrival at the gateway → first text written, so their shares add up to a little less
 /// than 100% of TTFT (the rest is the HTTP hop and the client). Steady tokens overlap (a token's delta is fanned out while the
 /// next step runs), so their shares do not add up: scheduler_queue + worker_execute + worker_bus is the step cycle, ≈ TPOT.
+/// The HTTP hop each way (<see cref="ClientToServer"/>, <see cref="ServerToClient"/>) compares the client's wall clock with the
+/// server's, so it means something only when both run on one machine (as bench/serving does).
 /// </remarks>
 public sealed class HopTimingSummary
 {
     public required IReadOnlyList<(string Hop, HopStats? FirstToken, HopStats? PerToken)> Hops { get; init; }
+
+    /// <summary>Client send → the server's arrival stamp, over requests (null without the stamps).</summary>
+    public required HopStats? ClientToServer { get; init; }
+
+    /// <summary>The server's first-text write stamp → the client reading it.</summary>
+    public required HopStats? ServerToClient { get; init; }
 
     /// <summary>Completed requests that returned a breakdown, and those that did not.</summary>
     public required int Requests { get; init; }
@@ -73,9 +81,13 @@ public sealed class HopTimingSummary
         var hops = names.Select(hop => (hop,
             HopStats.From(samples.SelectMany(s => s.FirstToken.Where(h => h.Hop == hop).Select(h => h.Micros)), ttft),
             HopStats.From(samples.SelectMany(s => s.PerToken.Where(h => h.Hop == hop).SelectMany(h => h.Micros)), tpot))).ToList();
+        var stamped = timed.Where(o => o.SentUnixMicros > 0 && o.FirstTextUnixMicros > 0
+            && o.HopTiming!.ArrivalUnixMicros > 0 && o.HopTiming.FirstTokenWrittenUnixMicros > 0).ToList();
         return new HopTimingSummary
         {
             Hops = hops,
+            ClientToServer = HopStats.From(stamped.Select(o => (double)(o.HopTiming!.ArrivalUnixMicros - o.SentUnixMicros)), ttft),
+            ServerToClient = HopStats.From(stamped.Select(o => (double)(o.FirstTextUnixMicros - o.HopTiming!.FirstTokenWrittenUnixMicros)), ttft),
             Requests = samples.Count,
             RequestsWithout = ok.Count - samples.Count,
             SteadyTokens = samples.Sum(s => s.SteadyTokens),

@@ -19,6 +19,9 @@ public static class HopTimingJson
         w.WriteNumber("client_mean_ttft_us", hops.ClientTtftMicros);
         w.WriteNumber("client_mean_tpot_us", hops.ClientTpotMicros);
         w.WriteNumber("first_token_total_mean_us", hops.FirstTokenTotalMicros);
+        // The HTTP hop each way compares the client's clock with the server's: meaningful when both run on one machine.
+        Stats(w, "http_client_to_gateway", hops.ClientToServer, "share_of_ttft");
+        Stats(w, "http_gateway_to_client", hops.ServerToClient, "share_of_ttft");
         w.WriteStartArray("hops");
         foreach (var (hop, first, token) in hops.Hops)
         {

@@ -18,12 +18,16 @@ public sealed class HopTimingSummaryTests
         {"first_token":{"gateway_us":{{gateway}},"worker_execute_us":{{execute}},"total_us":{{gateway + execute}}},
          "per_token_mean":{"scheduler_queue_us":{{queue.Average()}},"total_us":0},
          "per_token":{"scheduler_queue_us":[{{string.Join(",", queue)}}],"worker_execute_us":[{{string.Join(",", steadyExecute)}}]},
+         "arrival_unix_us":1000000,"first_token_written_unix_us":{{1_000_000 + gateway + execute}},
          "tokens":{{queue.Length + 1}},"steady_tokens":{{queue.Length}},"clamped":1,"planned_ahead":0}
         """.ReplaceLineEndings("");
 
-    private static RequestOutcome Outcome(double ttftMs, double latencyMs, int tokens, string? timing) => new()
+    /// <summary>Sent 500 µs before the server's arrival stamp; its first text read <paramref name="responseUs"/> after the server wrote it.</summary>
+    private static RequestOutcome Outcome(double ttftMs, double latencyMs, int tokens, string? timing, long responseUs = 0) => new()
     {
         Success = true,
+        SentUnixMicros = 999_500,
+        FirstTextUnixMicros = timing is null ? 0 : 1_000_000 + HopTimingSample.Parse(JsonDocument.Parse(timing).RootElement).FirstToken.Sum(h => (long)h.Micros) + responseUs,
         Ttft = ttftMs / 1000,
         Latency = latencyMs / 1000,
         OutputTokens = tokens,
@@ -57,8 +61,8 @@ public sealed class HopTimingSummaryTests
         // TTFT 2 ms and 4 ms (mean 3000 µs); TPOT (latency − TTFT) / 2 = 1 ms and 2 ms (mean 1500 µs).
         var outcomes = new List<RequestOutcome>
         {
-            Outcome(2, 4, 3, Timing(100, 1_000, [10, 20], [700, 700])),
-            Outcome(4, 8, 3, Timing(300, 2_000, [30, 40], [800, 800])),
+            Outcome(2, 4, 3, Timing(100, 1_000, [10, 20], [700, 700]), responseUs: 200),
+            Outcome(4, 8, 3, Timing(300, 2_000, [30, 40], [800, 800]), responseUs: 400),
             Outcome(3, 5, 3, null),
             new() { Success = false, Error = "HTTP 500" },
         };
@@ -84,6 +88,8 @@ public sealed class HopTimingSummaryTests
         Assert.Equal(25, queue.PerToken.P50);
         Assert.Equal(39.7, queue.PerToken.P99, 6);
         Assert.Equal(1_700, summary.FirstTokenTotalMicros);
+        Assert.Equal(new HopStats(2, 500, 500, 500, 100.0 * 500 / 3000), summary.ClientToServer);
+        Assert.Equal(300, summary.ServerToClient!.Mean);
     }
 
     [Fact]
@@ -110,11 +116,13 @@ public sealed class HopTimingSummaryTests
         Assert.Contains(lines, l => l.StartsWith("worker_execute ", StringComparison.Ordinal) && l.Contains("700.0", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("scheduler_queue ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("sum of hops", StringComparison.Ordinal) && l.Contains("1100.0", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("(http: client → gateway)", StringComparison.Ordinal) && l.Contains("500.0", StringComparison.Ordinal));
 
         using var file = new MemoryStream();
         ResultJson.Write(file, report);
         var hops = JsonNode.Parse(file.ToArray())!["hop_timings"]!;
         Assert.Equal(1, hops["requests"]!.GetValue<int>());
+        Assert.Equal(500, hops["http_client_to_gateway"]!["mean_us"]!.GetValue<double>());
         var execute = hops["hops"]!.AsArray().Single(h => h!["hop"]!.GetValue<string>() == "worker_execute_us")!;
         Assert.Equal(1_000, execute["first_token"]!["mean_us"]!.GetValue<double>());
         Assert.Equal(700, execute["per_token"]!["p99_us"]!.GetValue<double>());
