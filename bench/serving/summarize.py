@@ -153,7 +153,7 @@ def main():
             p("| " + " | ".join(["(http: gateway → client)"] + cells(hops["http_gateway_to_client"], "share_of_ttft") + ["", "", "", ""]) + " |")
         ttft, tpot = hops["client_mean_ttft_us"], hops["client_mean_tpot_us"]
         total = hops["first_token_total_mean_us"]
-        p(f"| **sum of hops** | {fmt(total)} | | | {fmt(100 * total / ttft if ttft else None)}% | {fmt(steady_sum)} | | | {fmt(100 * steady_sum / tpot if tpot else None)}% |")
+        p(f"| **sum of server hops** | {fmt(total)} | | | {fmt(100 * total / ttft if ttft else None)}% | {fmt(steady_sum)} | | | {fmt(100 * steady_sum / tpot if tpot else None)}% |")
         p(f"| **client TTFT / TPOT** | {fmt(ttft)} | | | | {fmt(tpot)} | | | |")
 
     peer_path = os.path.join(out, "peer.json")
