@@ -11,16 +11,19 @@ namespace LlmServe.SchedulerBench;
 /// <summary>
 /// The whole scheduler service over a bus with a no-op worker on its own connection: per step the plan goes
 /// out, the worker parses it and answers one token per sequence, the scheduler applies it, fans out token
-/// deltas to the detokenizer subject, and plans the next step. Steps per second at steady-state decode.
+/// deltas to the detokenizer subject, and plans the next step. Steps per second at steady-state decode. With async
+/// scheduling the next plan goes out before the current result is in, so the time per step is the slowest of the
+/// scheduler's work and the worker's round trip instead of their sum.
 /// </summary>
 internal static class RoundTripBench
 {
     private const string Model = "bench-model";
     private const string Replica = "r0";
 
-    public sealed record Result(string Bus, int Sequences, long Steps, double Seconds, double MicrosPerStep, double WorkerParseMicros, int PlanBytes);
+    public sealed record Result(string Bus, int StepsInFlight, int Sequences, long Steps, double Seconds, double MicrosPerStep, double WorkerParseMicros, int PlanBytes);
 
-    public static async Task<Result> RunAsync(string busName, IMessageBus schedulerBus, IMessageBus workerBus, int sequences, TimeSpan duration)
+    public static async Task<Result> RunAsync(string busName, IMessageBus schedulerBus, IMessageBus workerBus, int sequences, TimeSpan duration,
+        bool asyncScheduling)
     {
         var options = new SchedulerOptions
         {
@@ -30,12 +33,16 @@ internal static class RoundTripBench
             MaxWaiting = sequences * 2,
             WorkerTimeout = TimeSpan.FromSeconds(30),
             StepTimeout = TimeSpan.FromSeconds(30),
+            AsyncScheduling = asyncScheduling,
         };
         using var service = new SchedulerService(schedulerBus, Options.Create(options), TimeProvider.System, NullLogger<SchedulerService>.Instance);
         using var stop = new CancellationTokenSource();
         await service.StartAsync(stop.Token);
         await service.Subscribed;
 
+        // A detokenizer must be listening: deltas to a shard nobody serves end their requests (no-responders).
+        await using IBusSubscription detok = await workerBus.SubscribeAsync(Subjects.Detok(Model, 0), cancellationToken: stop.Token);
+        Task detokTask = DrainAsync(detok, stop.Token);
         var worker = new NoOpWorker(workerBus, Model, Replica, kvBlocks: sequences * 12_600);
         Task workerTask = worker.RunAsync(stop.Token);
         await worker.Started;
@@ -75,13 +82,14 @@ internal static class RoundTripBench
         ulong lastStep = service.Engine.Planner!.StepId;
         double seconds = clock.Elapsed.TotalSeconds;
         int runningAtEnd = service.Engine.Planner!.RunningCount;
+        int inFlight = service.Engine.Planner!.Limits.MaxStepsInFlight;
         long steps = (long)(lastStep - firstStep);
 
         await stop.CancelAsync();
         await service.StopAsync(CancellationToken.None);
         try
         {
-            await workerTask;
+            await Task.WhenAll(workerTask, detokTask);
         }
         catch (OperationCanceledException)
         {
@@ -90,7 +98,14 @@ internal static class RoundTripBench
         {
             throw new InvalidOperationException($"Only {runningAtEnd} of {sequences} sequences were still decoding at the end of the window.");
         }
-        return new Result(busName, sequences, steps, seconds, seconds * 1e6 / steps, worker.ParseMicros, worker.LastPlanBytes);
+        return new Result(busName, inFlight, sequences, steps, seconds, seconds * 1e6 / steps, worker.ParseMicros, worker.LastPlanBytes);
+    }
+
+    private static async Task DrainAsync(IBusSubscription subscription, CancellationToken cancellationToken)
+    {
+        await foreach (BusMessage _ in subscription.ReadAllAsync(cancellationToken))
+        {
+        }
     }
 
     /// <summary>Says hello, heartbeats, and answers each step with token 1 for every sampled sequence.</summary>

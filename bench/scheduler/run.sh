@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Scheduler bench: step planning cost at 256 decoding sequences (no bus), then the whole scheduler service
 # per step over InProcessBus and over a real nats-server (started here on a free port) with a no-op worker.
-#   bench/scheduler/run.sh [--sequences 256] [--steps 2000] [--seconds 5]
+#   bench/scheduler/run.sh [--sequences 256] [--steps 2000] [--seconds 5] [--async both|on|off]
 # Set SCHEDULER_BENCH_DLL to a published LlmServe.SchedulerBench.dll to skip the build (device runs).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."

@@ -123,13 +123,32 @@ internal sealed class StageRuntime : IDisposable
             {
                 AppendBlock(id, state, plan.DecodeNewBlockIds[blockCursor]);
             }
-            _tokenScratch[0] = plan.DecodeTokenIds[row];
+            _tokenScratch[0] = DecodeInput(id, state, plan.DecodeTokenIds[row]);
             _builder.AddSequence(_tokenScratch.AsSpan(0, 1), plan.DecodePositions[row], CollectionsMarshal.AsSpan(state.BlockTable), wantLogits);
             if (wantLogits)
             {
                 _sampledSequences.Add(id);
             }
         }
+    }
+
+    // A deferred token is this stage's own previous sample for the sequence (async scheduling): only a stage that
+    // both embeds and samples has it.
+    private int DecodeInput(ulong sequenceId, SequenceState state, int token)
+    {
+        if (token != StepPlan.DeferredToken)
+        {
+            return token;
+        }
+        if (!_model.IsFirstStage || !_model.IsLastStage)
+        {
+            throw new InvalidStepBatchException($"sequence {sequenceId}: a deferred decode token needs a worker that is both the first and the last stage");
+        }
+        if (state.LastSampledToken < 0)
+        {
+            throw new InvalidStepBatchException($"sequence {sequenceId}: a deferred decode token, but this worker has sampled nothing for it yet");
+        }
+        return state.LastSampledToken;
     }
 
     private void AppendBlock(ulong sequenceId, SequenceState state, int block)
@@ -181,9 +200,11 @@ internal sealed class StageRuntime : IDisposable
         for (int i = 0; i < rows; i++)
         {
             ulong id = _sampledSequences[i];
-            var sampler = _sequences[id].Sampler!;
+            var state = _sequences[id];
+            var sampler = state.Sampler!;
             var sampled = sampler.Sample(_logits.AsSpan(i * vocab, vocab));
             sampler.Accept(sampled.TokenId);
+            state.LastSampledToken = sampled.TokenId;
             if (!sampler.Options.Logprobs)
             {
                 result.SampledSequenceIds.Add(id);

@@ -128,7 +128,8 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
     }
 
     /// <summary>
-    /// Queues step plans for <see cref="RunStepsAsync"/>. The scheduler keeps one step in flight per replica, so a plan
+    /// Queues step plans for <see cref="RunStepsAsync"/>. With pipeline stages the scheduler keeps one step in flight
+    /// per replica (two, with async scheduling, only when one worker holds the whole model), so a plan
     /// that arrives while this stage still waits for an earlier plan's activations means the earlier one is void (its
     /// scheduler gave up on it): the wait ends instead of holding every later step for StageInputTimeout.
     /// </summary>

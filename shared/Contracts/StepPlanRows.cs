@@ -3,6 +3,12 @@ namespace LlmServe.Contracts;
 /// <summary>Row counts of a step plan across its two encodings (packed decode rows and full sequences).</summary>
 public sealed partial class StepPlan
 {
+    /// <summary>
+    /// A decode row's token when the scheduler planned the step before the token was sampled (async scheduling):
+    /// the worker uses the token it sampled for that sequence in its previous step.
+    /// </summary>
+    public const int DeferredToken = -1;
+
     /// <summary>Rows the workers compute this step: packed decode rows plus full sequence entries.</summary>
     public int RowCount => DecodeSequenceIds.Count + Sequences.Count;
 

@@ -25,11 +25,19 @@ public sealed class ContinuousBatchingTests
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public async Task Concurrent_requests_produce_exactly_what_each_produces_alone(int stages)
+    [InlineData(1, true)] // one worker: the next step is planned while it runs the current one
+    [InlineData(1, false)]
+    [InlineData(2, true)] // two stages: one step in flight whatever the option says
+    public async Task Concurrent_requests_produce_exactly_what_each_produces_alone(int stages, bool asyncScheduling)
     {
-        await using var cluster = await PipelineCluster.StartAsync(new PipelineClusterOptions { StageCount = stages, StartGateway = false });
+        await using var cluster = await PipelineCluster.StartAsync(new PipelineClusterOptions
+        {
+            StageCount = stages,
+            StartGateway = false,
+            Environment = new Dictionary<string, string> { ["Scheduler__AsyncScheduling"] = asyncScheduling ? "true" : "false" },
+        });
+        int expectedInFlight = asyncScheduling && stages == 1 ? 2 : 1;
+        await cluster.Scheduler.WaitForOutputAsync($"Steps in flight: {expectedInFlight}", TimeSpan.FromSeconds(30));
         await using var bus = await NatsBus.ConnectAsync(new NatsBusOptions { Url = cluster.Nats.Url }, cancellationToken: TestContext.Current.CancellationToken);
         var client = new BusGenerationClient(bus, cluster.Model);
         var work = MixedWorkload(64, seed: 42 + stages);

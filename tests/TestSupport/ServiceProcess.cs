@@ -11,6 +11,7 @@ namespace LlmServe.TestSupport;
 public sealed class ServiceProcess : IAsyncDisposable
 {
     private readonly ConcurrentQueue<string> _lines = new();
+    private readonly List<OutputWatch> _watches = [];
     private readonly Process _process;
 
     private ServiceProcess(string service, Process process)
@@ -26,6 +27,17 @@ public sealed class ServiceProcess : IAsyncDisposable
     public int Id => _process.Id;
 
     public string Output => string.Join('\n', _lines);
+
+    /// <summary>Starts counting the lines that contain <paramref name="marker"/> from now on.</summary>
+    public OutputWatch Watch(string marker)
+    {
+        var watch = new OutputWatch(marker);
+        lock (_watches)
+        {
+            _watches.Add(watch);
+        }
+        return watch;
+    }
 
     /// <summary>Resident set size of the process now (VmRSS in /proc), in bytes; 0 once it has exited.</summary>
     public long ResidentBytes
@@ -119,6 +131,13 @@ public sealed class ServiceProcess : IAsyncDisposable
             return;
         }
         _lines.Enqueue(line);
+        lock (_watches)
+        {
+            foreach (OutputWatch watch in _watches)
+            {
+                watch.Offer(line);
+            }
+        }
         while (_lines.Count > 2000 && _lines.TryDequeue(out _))
         {
         }

@@ -82,11 +82,16 @@ public sealed class KvCacheManager
     /// <param name="tokens">All the sequence's known tokens; at least <paramref name="computedTokens"/> + <paramref name="newTokens"/> long.</param>
     /// <param name="computedTokens">Tokens whose KV is (or, with pending hits, will be) in the table's blocks.</param>
     /// <param name="applyWatermark">True when admitting a sequence: keep the watermark free for running ones.</param>
-    public bool TryAllocateSlots(KvSequence sequence, ReadOnlySpan<int> tokens, int computedTokens, int newTokens, bool applyWatermark)
+    /// <param name="pendingTokens">
+    /// Tokens after <paramref name="tokens"/> still being sampled (a step planned ahead of a result): they get slots,
+    /// and the block they complete is registered in the prefix cache by a later call, once they are known.
+    /// </param>
+    public bool TryAllocateSlots(KvSequence sequence, ReadOnlySpan<int> tokens, int computedTokens, int newTokens, bool applyWatermark,
+        int pendingTokens = 0)
     {
         ArgumentNullException.ThrowIfNull(sequence);
         int totalTokens = computedTokens + newTokens;
-        if (newTokens < 0 || totalTokens > tokens.Length)
+        if (newTokens < 0 || pendingTokens < 0 || totalTokens > tokens.Length + pendingTokens)
         {
             throw new ArgumentOutOfRangeException(nameof(newTokens), "Slots are allocated only for known tokens.");
         }
@@ -130,7 +135,7 @@ public sealed class KvCacheManager
 
         if (EnablePrefixCaching)
         {
-            RegisterFullBlocks(sequence, tokens, totalTokens / BlockSize);
+            RegisterFullBlocks(sequence, tokens, Math.Min(totalTokens, tokens.Length) / BlockSize);
         }
         return true;
     }

@@ -17,6 +17,15 @@ public sealed record PlannerLimits
 
     public SchedulingPolicy Policy { get; init; } = SchedulingPolicy.Fcfs;
 
+    /// <summary>
+    /// Steps planned before the oldest one's result is in: 1, or 2 for async scheduling, where the next step is
+    /// planned and sent while the workers run the current one, so planning and the bus round trip leave the
+    /// workers' critical path. A decode whose input token is still being sampled then carries
+    /// <see cref="Contracts.StepPlan.DeferredToken"/> and the worker feeds back its own sample, so this needs one worker that
+    /// is both the first and the last stage. A sequence that stops on that token wastes one token of compute.
+    /// </summary>
+    public int MaxStepsInFlight { get; init; } = 1;
+
     /// <summary>End-of-sequence token ids (from the workers' hello).</summary>
     public IReadOnlyList<int> EosTokenIds { get; init; } = [];
 }

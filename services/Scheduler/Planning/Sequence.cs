@@ -40,8 +40,14 @@ public sealed class Sequence
 
     public ReadOnlySpan<int> OutputTokens => _tokens.AsSpan(PromptLength, OutputLength);
 
-    /// <summary>Tokens whose KV is in this sequence's blocks (after the step in flight, if any, completes).</summary>
+    /// <summary>Tokens whose KV is in this sequence's blocks (confirmed by a step's result).</summary>
     public int ComputedTokens { get; internal set; }
+
+    /// <summary>Tokens whose KV is computed or being computed by the steps in flight (equals <see cref="ComputedTokens"/> when none is).</summary>
+    internal int ScheduledTokens { get; set; }
+
+    /// <summary>Steps in flight that sample this sequence's next token (0 or 1): that token is known only once its result is in.</summary>
+    internal int PendingSamples { get; set; }
 
     public SequenceStatus Status { get; internal set; }
 
@@ -61,10 +67,12 @@ public sealed class Sequence
     /// <summary>The next step must carry the full state (first step, or first after preemption).</summary>
     internal bool NeedsFullState { get; set; } = true;
 
-    /// <summary>Scheduled in the step in flight; its result is still to come.</summary>
-    internal bool InFlight { get; set; }
+    /// <summary>Steps in flight that include this sequence; their results are still to come.</summary>
+    internal int InFlightSteps { get; set; }
 
-    /// <summary>Cancelled while in flight: finish it once the step's result is in.</summary>
+    internal bool InFlight => InFlightSteps > 0;
+
+    /// <summary>Cancelled while in flight: finish it once the oldest step's result is in.</summary>
     internal FinishReason PendingCancel { get; set; }
 
     internal bool HasPendingCancel { get; set; }

@@ -7,8 +7,15 @@ namespace LlmServe.Scheduler.Planning;
 /// Continuous batching, decided every step: running sequences first (decodes and the rest of chunked
 /// prefills), then waiting sequences in policy order while blocks, the token budget and the sequence limit
 /// allow. When blocks run out, the lowest-ranked running sequence is preempted and later recomputed over its
-/// prompt and generated tokens. One step is in flight at a time; the plan object is reused.
+/// prompt and generated tokens. Up to <see cref="PlannerLimits.MaxStepsInFlight"/> steps are in flight; results come
+/// back in step order. The plan object is reused.
 /// </summary>
+/// <remarks>
+/// A step planned while another is in flight (async scheduling) never preempts: a victim could be part of the step
+/// in flight. When it cannot place a running sequence it stops there, and once nothing is in flight the next plan
+/// preempts as usual. Blocks freed while a step is in flight are safe to reuse in a later step because the workers
+/// run steps in order.
+/// </remarks>
 /// <remarks>Policy only: memory comes from <see cref="KvCacheManager"/>, delivery is the service's job.</remarks>
 public sealed class StepPlanner
 {
@@ -20,13 +27,14 @@ public sealed class StepPlanner
     private readonly List<Sequence> _running = [];
     private readonly Dictionary<string, SchedulerRequest> _requests = new(StringComparer.Ordinal);
     private readonly Dictionary<ulong, Sequence> _byId = [];
-    private readonly List<ScheduledEntry> _scheduled = [];
+    private readonly Queue<InFlightStep> _inFlight = new(2);
+    private readonly Stack<List<ScheduledEntry>> _spareEntryLists = new();
+    private List<ScheduledEntry> _scheduled = [];
     private readonly List<ulong> _released = [];
     private readonly StepPlan _plan = new();
     private readonly int _capacityTokens;
     private ulong _nextSequenceId;
     private long _arrivals;
-    private bool _inFlight;
 
     /// <param name="firstSequenceId">Sequence ids start here; a planner that replaces another continues its numbering.</param>
     /// <param name="lastStepId">Step ids continue after this one, so a late result for a dropped planner's step never matches.</param>
@@ -37,6 +45,8 @@ public sealed class StepPlanner
         ArgumentOutOfRangeException.ThrowIfLessThan(limits.MaxNumSeqs, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(limits.MaxNumBatchedTokens, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(limits.MaxModelLen, 2);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limits.MaxStepsInFlight, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limits.MaxStepsInFlight, 2);
         _kv = kv;
         _limits = limits;
         _capacityTokens = kv.NumBlocks * kv.BlockSize;
@@ -59,10 +69,18 @@ public sealed class StepPlanner
     /// <summary>Events since the caller last cleared them.</summary>
     public StepOutputs Outputs { get; } = new();
 
-    public bool StepInFlight => _inFlight;
+    public bool StepInFlight => _inFlight.Count > 0;
 
-    /// <summary>Id of the last step planned (the one in flight, if any).</summary>
+    public int StepsInFlight => _inFlight.Count;
+
+    /// <summary>Whether another step may be planned now (fewer than <see cref="PlannerLimits.MaxStepsInFlight"/> are in flight).</summary>
+    public bool CanPlan => _inFlight.Count < _limits.MaxStepsInFlight;
+
+    /// <summary>Id of the last step planned.</summary>
     public ulong StepId => _plan.StepId;
+
+    /// <summary>Id of the step whose result comes next, or 0 when none is in flight.</summary>
+    public ulong OldestStepInFlight => _inFlight.Count > 0 ? _inFlight.Peek().StepId : 0;
 
     public int RunningCount => _running.Count;
 
@@ -169,9 +187,9 @@ public sealed class StepPlanner
     /// </summary>
     public StepPlan? PlanStep()
     {
-        if (_inFlight)
+        if (!CanPlan)
         {
-            throw new InvalidOperationException("A step is already in flight; apply its result first.");
+            throw new InvalidOperationException($"{_inFlight.Count} steps are already in flight; apply the oldest one's result first.");
         }
         _plan.Sequences.Clear();
         _plan.ReleasedSequenceIds.Clear();
@@ -182,8 +200,9 @@ public sealed class StepPlanner
         _plan.DecodeNewBlockIds.Clear();
         _scheduled.Clear();
         int budget = _limits.MaxNumBatchedTokens;
-        bool preempted = ScheduleRunning(ref budget);
-        if (!preempted)
+        bool ahead = _inFlight.Count > 0;
+        bool stalled = ahead ? ScheduleRunningAhead(ref budget) : ScheduleRunning(ref budget);
+        if (!stalled)
         {
             AdmitWaiting(ref budget);
         }
@@ -197,28 +216,35 @@ public sealed class StepPlanner
         }
         _released.Clear();
         _plan.StepId++;
-        _inFlight = true;
+        _inFlight.Enqueue(new InFlightStep(_plan.StepId, _scheduled));
+        _scheduled = _spareEntryLists.Count > 0 ? _spareEntryLists.Pop() : new List<ScheduledEntry>(_limits.MaxNumSeqs);
         return _plan;
     }
 
-    /// <summary>Takes in the sampled tokens of the step in flight: appends them, checks stop conditions, finishes sequences.</summary>
+    /// <summary>
+    /// Takes in the sampled tokens of the oldest step in flight: appends them, checks stop conditions, finishes sequences.
+    /// </summary>
     public void ApplyResult(StepResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        if (!_inFlight || result.StepId != _plan.StepId)
+        if (_inFlight.Count == 0 || result.StepId != _inFlight.Peek().StepId)
         {
-            throw new InvalidOperationException($"Step {result.StepId} is not the step in flight.");
+            throw new InvalidOperationException($"Step {result.StepId} is not the oldest step in flight.");
         }
         if (result.DescribeTokenMismatch() is { } mismatch)
         {
             throw new ArgumentException($"Step {result.StepId}: {mismatch}.", nameof(result));
         }
-        _inFlight = false;
+        List<ScheduledEntry> entries = _inFlight.Dequeue().Entries;
 
-        foreach (ScheduledEntry entry in _scheduled)
+        foreach (ScheduledEntry entry in entries)
         {
             Sequence sequence = entry.Sequence;
-            sequence.InFlight = false;
+            sequence.InFlightSteps--;
+            if (entry.Samples)
+            {
+                sequence.PendingSamples--;
+            }
             if (sequence.Status != SequenceStatus.Running)
             {
                 continue;
@@ -248,7 +274,7 @@ public sealed class StepPlanner
             AcceptToken(token.SequenceId, token.TokenId, token.Logprob);
         }
 
-        foreach (ScheduledEntry entry in _scheduled)
+        foreach (ScheduledEntry entry in entries)
         {
             if (entry.Sequence.HasPendingCancel)
             {
@@ -256,6 +282,8 @@ public sealed class StepPlanner
             }
         }
         CompactRunning();
+        entries.Clear();
+        _spareEntryLists.Push(entries);
     }
 
     private void AcceptToken(ulong sequenceId, int tokenId, TokenLogprob? logprob)
@@ -338,11 +366,47 @@ public sealed class StepPlanner
             {
                 continue; // the next sequence moved into slot i
             }
-            Schedule(sequence, newTokens);
+            Schedule(sequence, sequence.ComputedTokens, newTokens, deferred: false);
             budget -= newTokens;
             i++;
         }
         return preempted;
+    }
+
+    /// <summary>
+    /// Running sequences for a step planned while another is in flight: each continues where the steps in flight
+    /// leave it, a decode whose input is being sampled right now carries <see cref="StepPlan.DeferredToken"/>, and
+    /// nothing is preempted. Returns true when a sequence could not be placed (the rest wait for a later step).
+    /// </summary>
+    private bool ScheduleRunningAhead(ref int budget)
+    {
+        for (int i = 0; i < _running.Count && budget > 0; i++)
+        {
+            Sequence sequence = _running[i];
+            if (sequence.HasPendingCancel)
+            {
+                continue;
+            }
+            int pending = sequence.PendingSamples;
+            int length = sequence.Length + pending;
+            if (pending > 0 && _stop.EndsByLengthAt(sequence, length))
+            {
+                continue; // the token in flight is its last
+            }
+            int start = sequence.ScheduledTokens;
+            int newTokens = Math.Min(length - start, budget);
+            if (newTokens <= 0)
+            {
+                continue;
+            }
+            if (!_kv.TryAllocateSlots(sequence.Kv, sequence.Tokens, start, newTokens, applyWatermark: false, pendingTokens: pending))
+            {
+                return true;
+            }
+            Schedule(sequence, start, newTokens, deferred: pending > 0);
+            budget -= newTokens;
+        }
+        return false;
     }
 
     private void AdmitWaiting(ref int budget)
@@ -374,13 +438,14 @@ public sealed class StepPlanner
             _waiting.Remove(sequence);
             sequence.Status = SequenceStatus.Running;
             sequence.ComputedTokens = computed;
+            sequence.ScheduledTokens = computed;
             sequence.NeedsFullState = true;
             if (sequence.Preemptions == 0)
             {
                 sequence.CachedPromptTokens = computed;
             }
             _running.Add(sequence);
-            Schedule(sequence, newTokens);
+            Schedule(sequence, computed, newTokens, deferred: false);
             budget -= newTokens;
         }
     }
@@ -407,6 +472,7 @@ public sealed class StepPlanner
     {
         _kv.Free(sequence.Kv);
         sequence.ComputedTokens = 0;
+        sequence.ScheduledTokens = 0;
         sequence.SentBlockCount = 0;
         sequence.NeedsFullState = true;
         sequence.Status = SequenceStatus.Waiting;
@@ -416,13 +482,25 @@ public sealed class StepPlanner
         _waiting.Add(sequence);
     }
 
-    private void Schedule(Sequence sequence, int newTokens)
+    /// <param name="deferred">The last of the tokens is being sampled by the step in flight (a decode planned ahead).</param>
+    private void Schedule(Sequence sequence, int start, int newTokens, bool deferred)
     {
-        int start = sequence.ComputedTokens;
-        if (!sequence.NeedsFullState && newTokens == 1 && start + 1 == sequence.Length)
+        int length = sequence.Length + (deferred ? 1 : 0);
+        sequence.ScheduledTokens = start + newTokens;
+        sequence.InFlightSteps++;
+        bool samples = start + newTokens == length;
+        if (samples)
         {
-            ScheduleDecode(sequence, start);
+            sequence.PendingSamples++;
+        }
+        if (!sequence.NeedsFullState && newTokens == 1 && start + 1 == length)
+        {
+            ScheduleDecode(sequence, start, deferred);
             return;
+        }
+        if (deferred)
+        {
+            throw new InvalidOperationException($"Sequence {sequence.Id}: only a plain decode can wait for its input token.");
         }
         ScheduledSequence wire = sequence.Wire;
         wire.SequenceId = sequence.Id;
@@ -461,18 +539,17 @@ public sealed class StepPlanner
             wire.NewBlockIds.Add(table[b]);
         }
         sequence.SentBlockCount = table.Length;
-        wire.Sample = start + newTokens == sequence.Length;
-        sequence.InFlight = true;
+        wire.Sample = samples;
         _plan.Sequences.Add(wire);
-        _scheduled.Add(new ScheduledEntry(sequence, start, newTokens));
+        _scheduled.Add(new ScheduledEntry(sequence, start, newTokens, samples));
     }
 
     // The common case as one entry in each packed array: no per-sequence message to fill or encode.
-    private void ScheduleDecode(Sequence sequence, int start)
+    private void ScheduleDecode(Sequence sequence, int start, bool deferred)
     {
         int row = _plan.DecodeSequenceIds.Count;
         _plan.DecodeSequenceIds.Add(sequence.Id);
-        _plan.DecodeTokenIds.Add(sequence.Tokens[start]);
+        _plan.DecodeTokenIds.Add(deferred ? StepPlan.DeferredToken : sequence.Tokens[start]);
         _plan.DecodePositions.Add(start);
         ReadOnlySpan<int> table = sequence.Kv.BlockTable;
         for (int b = sequence.SentBlockCount; b < table.Length; b++)
@@ -481,8 +558,7 @@ public sealed class StepPlanner
             _plan.DecodeNewBlockIds.Add(table[b]);
         }
         sequence.SentBlockCount = table.Length;
-        sequence.InFlight = true;
-        _scheduled.Add(new ScheduledEntry(sequence, start, 1));
+        _scheduled.Add(new ScheduledEntry(sequence, start, 1, Samples: true));
     }
 
     private void ReleaseForks(SchedulerRequest request)
@@ -561,4 +637,7 @@ public sealed class StepPlanner
         field.CopyTo(copy, 0);
         return copy;
     }
+
+    /// <summary>A step sent to the workers whose result is still to come, with each sequence's share of it.</summary>
+    private readonly record struct InFlightStep(ulong StepId, List<ScheduledEntry> Entries);
 }

@@ -34,6 +34,17 @@ public sealed class StopConditions(IReadOnlyList<int> eosTokenIds, int maxModelL
         return sequence.Length >= maxModelLen ? FinishReason.Length : FinishReason.None;
     }
 
+    /// <summary>
+    /// Whether the sequence ends by length once it holds <paramref name="length"/> tokens, whatever they are: a
+    /// step planned ahead of the last token's result must not ask for a token past that point.
+    /// </summary>
+    public bool EndsByLengthAt(Sequence sequence, int length)
+    {
+        ArgumentNullException.ThrowIfNull(sequence);
+        int maxTokens = sequence.Request.Sampling.MaxTokens;
+        return (maxTokens > 0 && length - sequence.PromptLength >= maxTokens) || length >= maxModelLen;
+    }
+
     private static bool Contains(IReadOnlyList<int> ids, int token)
     {
         for (int i = 0; i < ids.Count; i++)

@@ -13,8 +13,8 @@ namespace LlmServe.Scheduler.Service;
 /// no locks; it only reads messages and publishes through <see cref="SchedulerPublisher"/>.
 /// </summary>
 /// <remarks>
-/// Only one step is in flight. For pipeline parallelism the planner would keep one micro-batch per stage in
-/// flight; the engine's shape (plan when idle, apply when a result arrives) stays the same.
+/// With async scheduling two steps are in flight: the next is planned and sent while the workers run the current
+/// one, and results are applied in step order. Otherwise one step is in flight.
 /// </remarks>
 internal sealed class SchedulerEngine
 {
@@ -29,7 +29,8 @@ internal sealed class SchedulerEngine
     private ulong _nextSequenceId = 1;
     private ulong _lastStepId;
     private DateTimeOffset _notReadySince;
-    private DateTimeOffset _stepStarted;
+    private DateTimeOffset _oldestStepSent;
+    private DateTimeOffset _newestStepSent;
     private DateTimeOffset _lastStatus;
     private DateTimeOffset _lastStatusLog;
     private DateTimeOffset _lastDeadlineSweep;
@@ -138,7 +139,7 @@ internal sealed class SchedulerEngine
     public async ValueTask OnResultAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         StepResult? result = Parse(StepResult.Parser, payload, "result");
-        if (result is null || _planner is null || !_planner.StepInFlight || result.StepId != _planner.StepId)
+        if (result is null || _planner is null || result.StepId != _planner.OldestStepInFlight)
         {
             return; // a result from before a failure, or for a planner that no longer exists
         }
@@ -154,6 +155,7 @@ internal sealed class SchedulerEngine
         }
         _publisher.RecordResult(result);
         _planner.ApplyResult(result);
+        _oldestStepSent = _newestStepSent;
         _registry.Heartbeat(result.WorkerId, _time.GetUtcNow());
         _counters.Steps++;
         await RunStepIfIdleAsync(cancellationToken).ConfigureAwait(false);
@@ -270,9 +272,9 @@ internal sealed class SchedulerEngine
             {
                 await FailAsync($"worker '{silent}' silent for more than {_options.WorkerTimeout.TotalSeconds:F1} s", cancellationToken).ConfigureAwait(false);
             }
-            else if (_planner.StepInFlight && now - _stepStarted > _options.StepTimeout)
+            else if (_planner.StepInFlight && now - _oldestStepSent > _options.StepTimeout)
             {
-                await FailAsync($"step {_planner.StepId} got no result within {_options.StepTimeout.TotalSeconds:F1} s", cancellationToken).ConfigureAwait(false);
+                await FailAsync($"step {_planner.OldestStepInFlight} got no result within {_options.StepTimeout.TotalSeconds:F1} s", cancellationToken).ConfigureAwait(false);
             }
             else if (now - _lastDeadlineSweep >= TimeSpan.FromSeconds(1))
             {
@@ -303,21 +305,29 @@ internal sealed class SchedulerEngine
         }
     }
 
-    /// <summary>Starts the next step when none is in flight, then sends the token deltas produced so far.</summary>
+    /// <summary>
+    /// Plans and sends steps while fewer than the planner's limit are in flight (two with async scheduling), then
+    /// sends the token deltas produced so far.
+    /// </summary>
     public async ValueTask RunStepIfIdleAsync(CancellationToken cancellationToken)
     {
         if (_planner is null)
         {
             return;
         }
-        if (!_planner.StepInFlight)
+        while (_planner.CanPlan)
         {
             StepPlan? plan = _planner.PlanStep();
-            if (plan is not null)
+            if (plan is null)
             {
-                _stepStarted = _time.GetUtcNow();
-                await _publisher.PublishStepAsync(plan, cancellationToken).ConfigureAwait(false);
+                break;
             }
+            _newestStepSent = _time.GetUtcNow();
+            if (_planner.StepsInFlight == 1)
+            {
+                _oldestStepSent = _newestStepSent;
+            }
+            await _publisher.PublishStepAsync(plan, cancellationToken).ConfigureAwait(false);
         }
         // Deltas go after the next step is on its way: the workers compute while we fan out tokens.
         await _publisher.PublishOutputsAsync(_planner.Outputs, cancellationToken).ConfigureAwait(false);
@@ -393,11 +403,14 @@ internal sealed class SchedulerEngine
             MaxWaiting = _options.MaxWaiting,
             Policy = _options.Policy,
             EosTokenIds = capacity.EosTokenIds,
+            MaxStepsInFlight = AsyncSchedulingApplies(capacity) ? 2 : 1,
         };
         _planner = new StepPlanner(cache, limits, _nextSequenceId, _lastStepId);
         _maxModelLen = maxModelLen;
         _refuseForNoWorkers = false;
         _logger.KvCacheReady(blocks, tokens, maxModelLen, (double)tokens / maxModelLen, capacity.StageCount, capacity.WorkerCount);
+        _logger.StepsInFlight(limits.MaxStepsInFlight, limits.MaxStepsInFlight > 1 ? "on"
+            : _options.AsyncScheduling ? "off: the model is split over several workers" : "off");
         if (tokens < maxModelLen)
         {
             _logger.CacheSmallerThanContext(tokens, maxModelLen);
@@ -486,6 +499,10 @@ internal sealed class SchedulerEngine
         _counters.LoggedPrompt = prompt;
         _counters.LoggedGeneration = generation;
     }
+
+    // The worker feeds its own sampled token into a step planned ahead, so it must both embed and sample: one worker.
+    private bool AsyncSchedulingApplies(WorkerCapacity capacity) =>
+        _options.AsyncScheduling && capacity.StageCount == 1 && capacity.WorkerCount == 1;
 
     private Error NoWorkersError() => new()
     {

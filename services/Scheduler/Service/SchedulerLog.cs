@@ -11,6 +11,9 @@ internal static partial class SchedulerLog
     [LoggerMessage(2, LogLevel.Information, "KV cache: {Blocks} blocks = {Tokens} tokens, max concurrency at max_model_len {MaxModelLen}: {Concurrency:F2}x ({Stages} stages, {Workers} workers)")]
     public static partial void KvCacheReady(this ILogger logger, int blocks, int tokens, int maxModelLen, double concurrency, int stages, int workers);
 
+    [LoggerMessage(14, LogLevel.Information, "Steps in flight: {StepsInFlight} (async scheduling {Mode})")]
+    public static partial void StepsInFlight(this ILogger logger, int stepsInFlight, string mode);
+
     [LoggerMessage(3, LogLevel.Information, "Running: {Running} seqs, Waiting: {Waiting} seqs, KV cache usage: {Usage:F1}%, prefix cache hit rate: {HitRate:F1}%, prompt throughput: {PromptRate:F1} tokens/s, generation throughput: {GenerationRate:F1} tokens/s, preemptions: {Preemptions}")]
     public static partial void Status(this ILogger logger, int running, int waiting, double usage, double hitRate, double promptRate, double generationRate, long preemptions);
 

@@ -28,6 +28,13 @@ public sealed class SchedulerOptions
 
     public bool EnablePrefixCaching { get; set; } = true;
 
+    /// <summary>
+    /// Plan the next step while the workers run the current one, so planning and the bus round trip are off their
+    /// critical path. Used only when one worker serves the whole model (it feeds its own sampled tokens back);
+    /// with pipeline stages or tensor parallel ranks the scheduler keeps one step in flight.
+    /// </summary>
+    public bool AsyncScheduling { get; set; } = true;
+
     public SchedulingPolicy Policy { get; set; } = SchedulingPolicy.Fcfs;
 
     /// <summary>Detokenizer shards requests are spread over (must match the detokenizers' setting).</summary>

@@ -38,24 +38,25 @@ public sealed class FaultInjectionTests(FaultClusterFixture fixture)
 
         // Frozen first, so requests are really in flight on it (delivered, never acknowledged) when it dies.
         var victim = Cluster.Tokenizers[0];
+        // Counted from here: the gateway's kept output is bounded and earlier scenarios may have retried too.
+        OutputWatch retries = Cluster.Gateway!.Watch("Tokenize hop: try");
         ServiceSignals.Freeze(victim);
         // Under load a third of new requests land on it; wait for the first one the gateway had to send again, however
         // slow the machine, instead of hoping one arrives within a fixed window.
-        await Cluster.Gateway!.WaitForOutputAsync("Tokenize hop: try", TimeSpan.FromSeconds(40));
+        await retries.WaitAsync(1, TimeSpan.FromSeconds(40));
         var killedAt = DateTime.UtcNow;
         victim.Kill();
         await Task.Delay(TimeSpan.FromSeconds(5), Ct);
         var outcomes = await load.StopAsync();
 
         var tally = new LoadTally(outcomes);
-        int retries = Cluster.Gateway!.Output.Split('\n').Count(l => l.Contains("Tokenize hop: try", StringComparison.Ordinal));
         var after = outcomes.Where(o => o.Started > killedAt.AddSeconds(0.5)).ToList();
         DumpLogs();
-        ScenarioReport.Write("tokenizer-kill", $"{tally}; tokenize retries={retries}; sent after kill={after.Count}, completed={after.Count(o => o.Kind == OutcomeKind.Completed)}");
+        ScenarioReport.Write("tokenizer-kill", $"{tally}; tokenize retries={retries.Count}; sent after kill={after.Count}, completed={after.Count(o => o.Kind == OutcomeKind.Completed)}");
 
         Assert.Equal(0, tally.Hung);
         Assert.All(outcomes.Where(o => o.Kind == OutcomeKind.Failed), o => Assert.True(o.Retryable, $"non-retryable failure {o}"));
-        Assert.True(retries > 0, "no request was in flight on the frozen tokenizer, so the retry was not exercised");
+        Assert.True(retries.Count > 0, "no request was in flight on the frozen tokenizer, so the retry was not exercised");
         Assert.NotEmpty(after);
         Assert.All(after, o => Assert.Equal(OutcomeKind.Completed, o.Kind));
 

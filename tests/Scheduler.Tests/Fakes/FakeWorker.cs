@@ -12,6 +12,7 @@ internal sealed class FakeWorker
     private readonly int _blockSize;
     private readonly int[] _slots;
     private readonly Dictionary<ulong, List<int>> _tables = [];
+    private readonly Dictionary<ulong, int> _lastSampled = [];
     private readonly int _vocab;
 
     public FakeWorker(int numBlocks, int blockSize, int vocab = 1000)
@@ -35,6 +36,7 @@ internal sealed class FakeWorker
         foreach (ulong id in plan.ReleasedSequenceIds)
         {
             _tables.Remove(id);
+            _lastSampled.Remove(id);
         }
         var result = new StepResult { StepId = plan.StepId, WorkerId = "fake" };
         foreach (ScheduledSequence s in plan.Rows())
@@ -42,18 +44,28 @@ internal sealed class FakeWorker
             if (s.IsNew)
             {
                 _tables[s.SequenceId] = [];
+                _lastSampled.Remove(s.SequenceId);
             }
             List<int> table = _tables[s.SequenceId];
             table.AddRange(s.NewBlockIds);
             for (int i = 0; i < s.TokenIds.Count; i++)
             {
                 int pos = s.StartPosition + i;
-                _slots[Slot(table, pos)] = s.TokenIds[i];
+                int fed = s.TokenIds[i];
+                if (fed == StepPlan.DeferredToken)
+                {
+                    // Async scheduling: the input is this worker's own previous sample, as the real worker does it.
+                    fed = _lastSampled.TryGetValue(s.SequenceId, out int last)
+                        ? last
+                        : throw new InvalidOperationException($"sequence {s.SequenceId}: deferred token before any sample");
+                }
+                _slots[Slot(table, pos)] = fed;
             }
             if (s.Sample)
             {
                 int length = s.StartPosition + s.TokenIds.Count;
                 int token = Next(s.SequenceId, table, length);
+                _lastSampled[s.SequenceId] = token;
                 // Both result encodings, as a real worker sends them (packed unless there are logprobs).
                 if (s.IsNew)
                 {

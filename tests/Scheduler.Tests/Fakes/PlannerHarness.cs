@@ -4,9 +4,14 @@ using LlmServe.Scheduler.Planning;
 
 namespace LlmServe.Scheduler.Tests.Fakes;
 
-/// <summary>Drives a planner against a <see cref="FakeWorker"/> and records what each choice produced.</summary>
+/// <summary>
+/// Drives a planner against a <see cref="FakeWorker"/> and records what each choice produced. With
+/// <see cref="PlannerLimits.MaxStepsInFlight"/> 2 it plans ahead like the service: the worker runs each plan as it is
+/// sent (in order, as a real worker does) and the planner gets each result only after the next step was planned.
+/// </summary>
 internal sealed class PlannerHarness
 {
+    private readonly Queue<StepResult> _results = new();
     private long _requestCounter;
 
     public PlannerHarness(int numBlocks, int blockSize = 16, bool prefixCaching = true, int watermarkBlocks = 0,
@@ -54,22 +59,50 @@ internal sealed class PlannerHarness
         return request;
     }
 
-    /// <summary>Plans and executes one step; false when there was nothing to do.</summary>
+    /// <summary>Steps sent and not yet answered.</summary>
+    public int StepsInFlight => _results.Count;
+
+    /// <summary>
+    /// Sends steps while the planner may plan (one, or two when planning ahead), then applies the oldest result;
+    /// false when there was nothing to do.
+    /// </summary>
     public bool Step()
     {
-        StepPlan? plan = Planner.PlanStep();
-        if (plan is null)
+        Send();
+        if (_results.Count == 0)
         {
             return false;
         }
-        if (KeepPlans)
-        {
-            Plans.Add(plan.Clone());
-        }
-        StepResult result = Worker.Execute(plan);
-        Planner.ApplyResult(result);
+        Planner.ApplyResult(_results.Dequeue());
         Collect();
         return true;
+    }
+
+    /// <summary>Preemptions made while planning a step with another in flight (there must be none).</summary>
+    public long PreemptionsPlannedAhead { get; private set; }
+
+    /// <summary>Plans and sends steps while the planner may; the worker executes each at once.</summary>
+    public void Send()
+    {
+        while (Planner.CanPlan)
+        {
+            long preemptions = Planner.PreemptionsTotal;
+            bool ahead = Planner.StepInFlight;
+            StepPlan? plan = Planner.PlanStep();
+            if (ahead)
+            {
+                PreemptionsPlannedAhead += Planner.PreemptionsTotal - preemptions;
+            }
+            if (plan is null)
+            {
+                break;
+            }
+            if (KeepPlans)
+            {
+                Plans.Add(plan.Clone());
+            }
+            _results.Enqueue(Worker.Execute(plan));
+        }
     }
 
     public int RunToCompletion(int maxSteps = 100_000)

@@ -359,11 +359,17 @@ public sealed class StepPlannerTests
         Assert.Equal(42, h.StopTokens[("a", 0)]);
     }
 
-    [Fact]
-    public void No_block_leaks_after_ten_thousand_random_operations()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)] // async scheduling: steps planned ahead, cancels landing between them
+    public void No_block_leaks_after_ten_thousand_random_operations(int stepsInFlight)
     {
         var random = new Random(1234);
-        var limits = new PlannerLimits { MaxNumSeqs = 16, MaxNumBatchedTokens = 96, MaxModelLen = 200, MaxWaiting = 10_000, EosTokenIds = [3] };
+        var limits = new PlannerLimits
+        {
+            MaxNumSeqs = 16, MaxNumBatchedTokens = 96, MaxModelLen = 200, MaxWaiting = 10_000, EosTokenIds = [3],
+            MaxStepsInFlight = stepsInFlight,
+        };
         var h = new PlannerHarness(48, blockSize: 4, prefixCaching: true, watermarkBlocks: 2, limits: limits);
         var live = new List<string>();
         int[][] shared = [Prompt(12, 100), Prompt(20, 101)];
