@@ -19,7 +19,10 @@ internal enum Hop
     SchedulerQueue,
     WorkerExecute,
 
-    /// <summary>(Result received − plan published) − worker execute: the bus both ways plus the worker's and the scheduler loop's waits.</summary>
+    /// <summary>
+    /// (Result received − plan published) − worker execute: the bus both ways plus the worker's and the scheduler loop's waits.
+    /// A steady token whose plan went out before the previous result came back counts from that result instead.
+    /// </summary>
     WorkerBus,
 
     /// <summary>Scheduler: result received → token delta published (apply result, plan and send the next step, fan out deltas).</summary>

@@ -10,7 +10,9 @@ namespace LlmServe.Gateway.OpenAi.Timing;
 /// A hop whose start or end stamp is missing has no value and is left out of sums and means. A negative difference (clocks
 /// of different machines disagree) is clamped to 0 and counted in <see cref="Clamped"/>, so a breakdown with clamps is
 /// known to be off by the skew. A steady token whose plan went out before the previous result came back (a scheduler
-/// that plans ahead) has scheduler_queue 0 and is counted in <see cref="PlannedAhead"/>, not as a clamp.
+/// that plans ahead) has scheduler_queue 0 and is counted in <see cref="PlannedAhead"/>, not as a clamp; its worker_bus then
+/// runs from that previous result (the cycle the overlap did not hide), so a steady token's queue + execute + bus is always
+/// the time between the request's consecutive results.
 /// </remarks>
 internal sealed class HopBreakdown
 {
@@ -102,7 +104,7 @@ internal sealed class HopBreakdown
                 [Hop.SchedulerAdmit] = Span(request.SchedulerReceivedUs, request.SchedulerAdmittedUs, ref clamped),
                 [Hop.SchedulerQueue] = Span(request.SchedulerAdmittedUs, chunk.Step.PlanPublishedUs, ref clamped),
             };
-            StepHops(firstToken, chunk.Step, ref clamped);
+            StepHops(firstToken, chunk.Step, chunk.Step.PlanPublishedUs, ref clamped);
         }
 
         var steady = new List<HopValues>();
@@ -117,30 +119,36 @@ internal sealed class HopBreakdown
                 continue;
             }
             var token = new HopValues();
+            long busFrom = chunk.Step.PlanPublishedUs;
             if (before!.ResultReceivedUs != 0 && chunk.Step.PlanPublishedUs != 0)
             {
                 long queue = chunk.Step.PlanPublishedUs - before.ResultReceivedUs;
                 if (queue < 0)
                 {
+                    // Planned ahead: this step was already at the worker when the previous result came back, so the
+                    // token's cycle starts there, and its bus time is what the overlap did not hide.
                     plannedAhead++;
+                    busFrom = before.ResultReceivedUs;
                 }
                 token[Hop.SchedulerQueue] = Math.Max(0, queue);
             }
-            StepHops(token, chunk.Step, ref clamped);
+            StepHops(token, chunk.Step, busFrom, ref clamped);
             steady.Add(token);
         }
         long firstWritten = first >= 0 ? chunks[first].Step.GatewayWrittenUs : 0;
         return new HopBreakdown(arrivedUs, firstWritten, firstToken, steady, chunks.Count, clamped, plannedAhead);
     }
 
-    private static void StepHops(HopValues token, StepTiming step, ref int clamped)
+    /// <param name="busFromUs">Where the step's bus time starts: its plan's publish, or for a step planned ahead of the
+    /// request's previous result, that result's arrival.</param>
+    private static void StepHops(HopValues token, StepTiming step, long busFromUs, ref int clamped)
     {
         if (step.ResultReceivedUs != 0)
         {
             token[Hop.WorkerExecute] = Math.Max(0, step.WorkerExecuteUs);
-            if (step.PlanPublishedUs != 0)
+            if (busFromUs != 0)
             {
-                long bus = step.ResultReceivedUs - step.PlanPublishedUs - Math.Max(0, step.WorkerExecuteUs);
+                long bus = step.ResultReceivedUs - busFromUs - Math.Max(0, step.WorkerExecuteUs);
                 if (bus < 0)
                 {
                     clamped++;

@@ -149,12 +149,22 @@ public sealed class HopBreakdownTests
     [Fact]
     public void A_plan_sent_before_the_previous_result_came_back_is_planned_ahead_not_skew()
     {
-        var breakdown = Compute(
-            new TimedChunk(0, Step(1, 1_002_000), true),
-            new TimedChunk(0, Step(2, 1_005_000), true)); // step 1's result came back at 1_006_600
+        // Async scheduling: step 2 goes out at 1_005_000 while the worker still runs step 1 (its result back at 1_006_600);
+        // the worker runs step 2 next and its result is back at 1_011_000.
+        var ahead = Step(2, 1_005_000);
+        ahead.ResultReceivedUs = 1_011_000;
+        ahead.DeltaPublishedUs = 1_011_100;
+        ahead.DetokenizerReceivedUs = 1_011_300;
+        ahead.DetokenizerPublishedUs = 1_011_400;
+        ahead.GatewayReceivedUs = 1_011_700;
+        ahead.GatewayWrittenUs = 1_011_750;
+        var breakdown = Compute(new TimedChunk(0, Step(1, 1_002_000), true), new TimedChunk(0, ahead, true));
 
         var steady = Assert.Single(breakdown.SteadyTokens);
         Assert.Equal(0, steady[Hop.SchedulerQueue]);
+        // The cycle runs from the previous result: 4_400 µs between results, 4_000 of them computing.
+        Assert.Equal(400, steady[Hop.WorkerBus]);
+        Assert.Equal(1_011_750 - 1_006_600, steady.Total);
         Assert.Equal(1, breakdown.PlannedAhead);
         Assert.Equal(0, breakdown.Clamped);
     }
