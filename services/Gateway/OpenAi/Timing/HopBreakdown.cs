@@ -11,8 +11,8 @@ namespace LlmServe.Gateway.OpenAi.Timing;
 /// of different machines disagree) is clamped to 0 and counted in <see cref="Clamped"/>, so a breakdown with clamps is
 /// known to be off by the skew. A steady token whose plan went out before the previous result came back (a scheduler
 /// that plans ahead) has scheduler_queue 0 and is counted in <see cref="PlannedAhead"/>, not as a clamp; its worker_bus then
-/// runs from that previous result (the cycle the overlap did not hide), so a steady token's queue + execute + bus is always
-/// the time between the request's consecutive results.
+/// runs from that previous result (the cycle the overlap did not hide, signed: see <c>StepHops</c>), so a steady token's
+/// queue + execute + bus is always the time between the request's consecutive results.
 /// </remarks>
 internal sealed class HopBreakdown
 {
@@ -104,7 +104,7 @@ internal sealed class HopBreakdown
                 [Hop.SchedulerAdmit] = Span(request.SchedulerReceivedUs, request.SchedulerAdmittedUs, ref clamped),
                 [Hop.SchedulerQueue] = Span(request.SchedulerAdmittedUs, chunk.Step.PlanPublishedUs, ref clamped),
             };
-            StepHops(firstToken, chunk.Step, chunk.Step.PlanPublishedUs, ref clamped);
+            StepHops(firstToken, chunk.Step, chunk.Step.PlanPublishedUs, plannedAhead: false, ref clamped);
         }
 
         var steady = new List<HopValues>();
@@ -120,6 +120,7 @@ internal sealed class HopBreakdown
             }
             var token = new HopValues();
             long busFrom = chunk.Step.PlanPublishedUs;
+            bool ahead = false;
             if (before!.ResultReceivedUs != 0 && chunk.Step.PlanPublishedUs != 0)
             {
                 long queue = chunk.Step.PlanPublishedUs - before.ResultReceivedUs;
@@ -128,11 +129,12 @@ internal sealed class HopBreakdown
                     // Planned ahead: this step was already at the worker when the previous result came back, so the
                     // token's cycle starts there, and its bus time is what the overlap did not hide.
                     plannedAhead++;
+                    ahead = true;
                     busFrom = before.ResultReceivedUs;
                 }
                 token[Hop.SchedulerQueue] = Math.Max(0, queue);
             }
-            StepHops(token, chunk.Step, busFrom, ref clamped);
+            StepHops(token, chunk.Step, busFrom, ahead, ref clamped);
             steady.Add(token);
         }
         long firstWritten = first >= 0 ? chunks[first].Step.GatewayWrittenUs : 0;
@@ -141,7 +143,10 @@ internal sealed class HopBreakdown
 
     /// <param name="busFromUs">Where the step's bus time starts: its plan's publish, or for a step planned ahead of the
     /// request's previous result, that result's arrival.</param>
-    private static void StepHops(HopValues token, StepTiming step, long busFromUs, ref int clamped)
+    /// <param name="plannedAhead">The step was planned ahead: its bus time is the result interval minus execute, negative for a
+    /// token whose previous result the scheduler read after the worker had started this step. Kept signed (not skew), so the
+    /// mean stays the true cycle overhead and queue + execute + bus is exactly the time between results.</param>
+    private static void StepHops(HopValues token, StepTiming step, long busFromUs, bool plannedAhead, ref int clamped)
     {
         if (step.ResultReceivedUs != 0)
         {
@@ -149,11 +154,12 @@ internal sealed class HopBreakdown
             if (busFromUs != 0)
             {
                 long bus = step.ResultReceivedUs - busFromUs - Math.Max(0, step.WorkerExecuteUs);
-                if (bus < 0)
+                if (bus < 0 && !plannedAhead)
                 {
                     clamped++;
+                    bus = 0;
                 }
-                token[Hop.WorkerBus] = Math.Max(0, bus);
+                token[Hop.WorkerBus] = bus;
             }
         }
         token[Hop.SchedulerPublish] = Span(step.ResultReceivedUs, step.DeltaPublishedUs, ref clamped);

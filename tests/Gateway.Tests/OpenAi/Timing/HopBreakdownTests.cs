@@ -170,6 +170,21 @@ public sealed class HopBreakdownTests
     }
 
     [Fact]
+    public void A_planned_ahead_step_whose_previous_result_was_read_late_has_a_negative_bus_time_not_a_clamp()
+    {
+        // Step 1's result was read at 1_006_600, but the worker had finished it earlier and started step 2 (planned at
+        // 1_005_000) already: step 2's result is read at 1_009_000, 2_400 µs after step 1's, for 4_000 µs of compute.
+        var ahead = Step(2, 1_005_000);
+        ahead.ResultReceivedUs = 1_009_000;
+        var breakdown = Compute(new TimedChunk(0, Step(1, 1_002_000), true), new TimedChunk(0, ahead, true));
+
+        var steady = Assert.Single(breakdown.SteadyTokens);
+        Assert.Equal(-1_600, steady[Hop.WorkerBus]);
+        Assert.Equal(2_400, steady[Hop.SchedulerQueue] + steady[Hop.WorkerExecute] + steady[Hop.WorkerBus]);
+        Assert.Equal(0, breakdown.Clamped);
+    }
+
+    [Fact]
     public void Each_prompt_s_steady_tokens_follow_that_prompt_s_previous_result()
     {
         var breakdown = HopBreakdown.Compute(Arrived, [TokenizePublished, TokenizePublished], [Request(), Request()],
