@@ -139,7 +139,7 @@ internal sealed class SchedulerEngine
     public async ValueTask OnResultAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         StepResult? result = Parse(StepResult.Parser, payload, "result");
-        if (result is null || _planner is null || result.StepId != _planner.OldestStepInFlight)
+        if (result is null || _planner is null || !_planner.StepInFlight || result.StepId != _planner.OldestStepInFlight)
         {
             return; // a result from before a failure, or for a planner that no longer exists
         }

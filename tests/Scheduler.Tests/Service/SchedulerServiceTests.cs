@@ -105,6 +105,27 @@ public sealed class SchedulerServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Results_for_no_step_in_flight_are_ignored_and_serving_goes_on()
+    {
+        await using var worker = new BusWorker(_bus, Model, Replica, kvBlocks: 64);
+        await StartServiceAsync();
+        await worker.StartAsync();
+        await WaitUntilAsync(() => _service!.Engine.IsServing);
+        // Step 0 is what an empty or garbage result parses to; nothing is in flight, so it must match nothing.
+        foreach (ulong stepId in new ulong[] { 0, 1, 99 })
+        {
+            await _bus.PublishAsync(Subjects.Result(Model, Replica), new StepResult { StepId = stepId, WorkerId = "stray" }.ToByteArray(),
+                cancellationToken: TestContext.Current.CancellationToken);
+        }
+        await _bus.PublishAsync(Subjects.Result(Model, Replica), Array.Empty<byte>(), cancellationToken: TestContext.Current.CancellationToken);
+
+        await ScheduleAsync("after", PlannerHarness.Prompt(8, 9), maxTokens: 4);
+
+        List<TokenDelta> deltas = await _detok!.WaitForAsync(d => Finished(d, "after"));
+        Assert.Equal(4, deltas.Where(d => d.Context.RequestId == "after").SelectMany(d => d.Choices).Sum(c => c.TokenIds.Count));
+    }
+
+    [Fact]
     public async Task Requests_that_arrive_before_the_workers_wait_for_them()
     {
         await StartServiceAsync();
