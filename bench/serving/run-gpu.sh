@@ -26,6 +26,8 @@ export CEILINGS_SOURCE=${CEILINGS_SOURCE:-"H100 numbers of bench/cuda/RESULTS.md
 export PEER=${PEER:-0} PEER_A_PROMPTS=${PEER_A_PROMPTS:-256} PEER_C_PROMPTS=${PEER_C_PROMPTS:-2} PEER_D_PROMPTS=${PEER_D_PROMPTS:-256}
 export PEER_TIMEOUT=${PEER_TIMEOUT:-480}
 export WORKLOAD_TIMEOUT=${WORKLOAD_TIMEOUT:-300}
+# Workload c asks every request for its per-hop breakdown (x-llmserve-timing; bench/serving/README.md, "Per-hop timing").
+export C_HOP_TIMINGS=${C_HOP_TIMINGS:-1}
 # NVRTC-compiled kernels are cached here across calls while the machine stays warm (as bench/cuda does).
 export LLMSERVE_CACHE=${LLMSERVE_CACHE:-/tmp/llmc}
 exec bash "$repo/bench/serving/run.sh" "$@"

@@ -8,7 +8,8 @@
 # Workloads (every one with ignore_eos, so output lengths are exactly the asked ones):
 #   a  random A_IN/A_OUT (1024/128), A_PROMPTS (1000) prompts, rate inf, max concurrency A_CONC (256)
 #   b  the same shape at each rate in B_RATES (4 8 16 req/s), B_PROMPTS (100) prompts each
-#   c  one stream: random C_IN/C_OUT (512/256), C_PROMPTS (8) prompts one after another
+#   c  one stream: random C_IN/C_OUT (512/256), C_PROMPTS (8) prompts one after another, with the per-hop breakdown
+#      (LoadGen --hop-timings; C_HOP_TIMINGS=0 leaves it off)
 #   d  sharegpt-synthetic (mean ~230 in / ~200 out, long-tailed), D_PROMPTS (1000) prompts, rate inf
 # Environment (defaults from the wrapper): MODE gpu|cpu, OUT (results folder), MODEL_DIR (made here when missing),
 # MODEL_SHAPE 8b|tiny, TOKENIZER_DIR (Llama 3.1 tokenizer.json + tokenizer_config.json), APPS (published apps: APPS/<Name>/LlmServe.<Name>.dll;
@@ -33,7 +34,7 @@ GPU_MEM_UTIL=${GPU_MEM_UTIL:-0.9}
 KV_CACHE_MIB=${KV_CACHE_MIB:-512}
 A_IN=${A_IN:-1024}; A_OUT=${A_OUT:-128}; A_PROMPTS=${A_PROMPTS:-1000}; A_CONC=${A_CONC:-256}
 B_RATES=${B_RATES:-4 8 16}; B_PROMPTS=${B_PROMPTS:-100}
-C_IN=${C_IN:-512}; C_OUT=${C_OUT:-256}; C_PROMPTS=${C_PROMPTS:-8}
+C_IN=${C_IN:-512}; C_OUT=${C_OUT:-256}; C_PROMPTS=${C_PROMPTS:-8}; C_HOP_TIMINGS=${C_HOP_TIMINGS:-1}
 D_PROMPTS=${D_PROMPTS:-1000}
 FLOOR_GEMM_TFLOPS=${FLOOR_GEMM_TFLOPS:-791}
 FLOOR_BW_GBS=${FLOOR_BW_GBS:-3030}
@@ -159,8 +160,9 @@ for w in $workloads; do
        timeout "$WORKLOAD_TIMEOUT" dotnet "$loadgen" "${common[@]}" --quiet --seed 2 --random-input-len "$C_IN" \
          --random-output-len "$C_OUT" --num-prompts 1 > "$logs/c-warmup.txt" 2>&1 || true
        metrics "$OUT/c-metrics-before.txt"
+       hop_flag=(); [ "$C_HOP_TIMINGS" = 1 ] && hop_flag=(--hop-timings)
        bench c --seed 3 --dataset-name random --random-input-len "$C_IN" --random-output-len "$C_OUT" --num-prompts "$C_PROMPTS" \
-         --request-rate inf --max-concurrency 1 --num-warmups 1
+         --request-rate inf --max-concurrency 1 --num-warmups 1 "${hop_flag[@]}"
        metrics "$OUT/c-metrics-after.txt" ;;
     d) bench d --seed 4 --dataset-name sharegpt-synthetic --num-prompts "$D_PROMPTS" --request-rate inf --num-warmups "$WARMUPS" ;;
     *) say "unknown workload '$w' (a, b, c, d)" ;;

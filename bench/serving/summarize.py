@@ -113,7 +113,7 @@ def main():
         p("Client = LoadGen; gateway = the gateway's own histograms (`/metrics`, request arrival to first text / per token / last byte), "
           "differenced over workload c (the server's warm-up ran before, in a separate run; LoadGen's own one warm-up request is in the gateway's numbers). Client − gateway is the HTTP hop and the client; gateway − floor is "
           "everything behind the gateway (tokenizer, scheduler, bus, worker compute above the floor, detokenizer). "
-          "The services do not time the hops behind the gateway separately (see bench/serving/README.md).")
+          "The hop-by-hop split behind the gateway is the per-hop timing table below, when the run asked for it.")
         p()
         p("| | TTFT ms | TPOT ms | E2EL ms |")
         p("| --- | ---: | ---: | ---: |")
@@ -124,6 +124,37 @@ def main():
             p(f"| HTTP hop + client (client − gateway) | {fmt(c['mean_ttft_ms'] - g_ttft, 2)} | {fmt(c['mean_tpot_ms'] - (g_tpot or 0), 3)} | {fmt(c['mean_e2el_ms'] - (g_e2e or 0), 1)} |")
             if f:
                 p(f"| behind the gateway above the floor | {fmt(g_ttft - f['mean_ttft_ms'], 2)} | {fmt((g_tpot or 0) - f['mean_tpot_ms'], 3)} | — |")
+
+    for name, r in rows:
+        hops = r.get("hop_timings")
+        if not hops:
+            continue
+        p()
+        p(f"## Per-hop timing (workload {name})")
+        p(f"Server stamps (µs) returned with each request (`x-llmserve-timing: 1`, LoadGen `--hop-timings`): {hops['requests']} requests, "
+          f"{hops['steady_tokens']} steady tokens, {hops['clamped']} values clamped (clock skew), {hops['planned_ahead']} steps planned ahead. "
+          "First-token hops tile gateway arrival → first text written (% of the client's mean TTFT); steady-token hops run from the request's "
+          "previous result at the scheduler to the token written (% of the client's mean TPOT; they overlap the next step, so they do not add up: "
+          "scheduler_queue + worker_execute + worker_bus is the step cycle). The http rows compare LoadGen's clock with the gateway's "
+          "(one machine here). Hops: bench/serving/README.md, \"Per-hop timing\".")
+        p()
+        p("| hop | first token mean | p50 | p99 | % TTFT | steady token mean | p50 | p99 | % TPOT |")
+        p("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+
+        def cells(s, share):
+            return ["—"] * 4 if not s else [fmt(s["mean_us"]), fmt(s["p50_us"], 0), fmt(s["p99_us"], 0), fmt(s[share]) + "%"]
+        steady_sum = 0.0
+        if hops.get("http_client_to_gateway"):
+            p("| " + " | ".join(["(http: client → gateway)"] + cells(hops["http_client_to_gateway"], "share_of_ttft") + ["", "", "", ""]) + " |")
+        for h in hops["hops"]:
+            steady_sum += (h.get("per_token") or {}).get("mean_us", 0)
+            p("| " + " | ".join([h["hop"].removesuffix("_us")] + cells(h.get("first_token"), "share_of_ttft") + cells(h.get("per_token"), "share_of_tpot")) + " |")
+        if hops.get("http_gateway_to_client"):
+            p("| " + " | ".join(["(http: gateway → client)"] + cells(hops["http_gateway_to_client"], "share_of_ttft") + ["", "", "", ""]) + " |")
+        ttft, tpot = hops["client_mean_ttft_us"], hops["client_mean_tpot_us"]
+        total = hops["first_token_total_mean_us"]
+        p(f"| **sum of server hops** | {fmt(total)} | | | {fmt(100 * total / ttft if ttft else None)}% | {fmt(steady_sum)} | | | {fmt(100 * steady_sum / tpot if tpot else None)}% |")
+        p(f"| **client TTFT / TPOT** | {fmt(ttft)} | | | | {fmt(tpot)} | | | |")
 
     peer_path = os.path.join(out, "peer.json")
     p()

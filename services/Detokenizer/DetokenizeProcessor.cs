@@ -7,17 +7,20 @@ namespace LlmServe.Detokenizer;
 /// <summary>
 /// Turns token deltas from the scheduler into OpenAI-shaped text chunks for each request's reply subject,
 /// and asks the scheduler to stop a choice when one of its stop strings appears. No bus: it only says what
-/// to publish. Not thread-safe; the service calls it from one loop.
+/// to publish. Not thread-safe; the service calls it from one loop. A timed request's chunks carry the delta's stamps with
+/// the detokenizer's own added (received, and published as the chunk is serialized).
 /// </summary>
-internal sealed class DetokenizeProcessor(HfTokenizer tokenizer, string model)
+internal sealed class DetokenizeProcessor(HfTokenizer tokenizer, string model, TimeProvider? time = null)
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Dictionary<string, RequestStream> _streams = new(StringComparer.Ordinal);
     private readonly string _cancelSubject = Subjects.Cancel(model);
     private readonly int[] _one = new int[1];
 
     public int ActiveRequests => _streams.Count;
 
-    public void Handle(TokenDelta delta, long nowMs, List<OutgoingMessage> output)
+    /// <param name="receivedUs">When the delta's message arrived (Unix µs), for timed requests; 0 = now.</param>
+    public void Handle(TokenDelta delta, long nowMs, List<OutgoingMessage> output, long receivedUs = 0)
     {
         ArgumentNullException.ThrowIfNull(delta);
         string requestId = delta.Context?.RequestId ?? string.Empty;
@@ -40,6 +43,12 @@ internal sealed class DetokenizeProcessor(HfTokenizer tokenizer, string model)
         }
 
         var chunk = new ResponseChunk { Context = stream.Context };
+        if (delta.StepTiming is { } step)
+        {
+            step.DetokenizerReceivedUs = receivedUs > 0 ? receivedUs : UnixMicros.Now(_time);
+            chunk.StepTiming = step;
+            chunk.RequestTiming = delta.RequestTiming;
+        }
         foreach (var tokens in delta.Choices)
         {
             if ((uint)tokens.Index >= (uint)stream.Choices.Length)
@@ -142,9 +151,13 @@ internal sealed class DetokenizeProcessor(HfTokenizer tokenizer, string model)
         return tokenizer.Decode(_one, skipSpecialTokens: false);
     }
 
-    private static void Send(RequestStream stream, ResponseChunk chunk, List<OutgoingMessage> output)
+    private void Send(RequestStream stream, ResponseChunk chunk, List<OutgoingMessage> output)
     {
         chunk.Sequence = stream.NextSequence++;
+        if (chunk.StepTiming is { } step)
+        {
+            step.DetokenizerPublishedUs = UnixMicros.Now(_time);
+        }
         if (!string.IsNullOrEmpty(stream.ReplySubject))
         {
             output.Add(new OutgoingMessage(stream.ReplySubject, chunk.ToByteArray()));

@@ -20,7 +20,7 @@ internal sealed partial class DetokenizerService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        var processor = new DetokenizeProcessor(tokenizer, settings.Model);
+        var processor = new DetokenizeProcessor(tokenizer, settings.Model, clock);
         await using var deltas = await bus.SubscribeAsync(Subjects.Detok(settings.Model, settings.Shard), cancellationToken: stoppingToken);
         LogReady(logger, settings.Model, settings.Shard, settings.ShardCount);
         var sweep = SweepAsync(processor, settings.IdleTimeout, stoppingToken);
@@ -29,6 +29,8 @@ internal sealed partial class DetokenizerService(
         {
             await foreach (var message in deltas.ReadAllAsync(stoppingToken))
             {
+                // Read once per batch, before parsing: a timed request's "received" stamp, and the idle sweep's clock.
+                DateTimeOffset received = clock.GetUtcNow();
                 TokenDeltaBatch batch;
                 try
                 {
@@ -42,13 +44,14 @@ internal sealed partial class DetokenizerService(
                 output.Clear();
                 lock (_gate)
                 {
-                    long nowMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
+                    long nowMs = received.ToUnixTimeMilliseconds();
+                    long receivedUs = UnixMicros.From(received);
                     foreach (TokenDelta delta in batch.Deltas)
                     {
                         int produced = output.Count;
                         try
                         {
-                            processor.Handle(delta, nowMs, output);
+                            processor.Handle(delta, nowMs, output, receivedUs);
                         }
                         catch (Exception e) when (e is not OutOfMemoryException)
                         {

@@ -15,6 +15,7 @@ internal sealed partial class TokenizeRequestHandler(PromptEncoder encoder, IMes
 
     public async ValueTask HandleTokenizeAsync(BusMessage message, CancellationToken cancellationToken)
     {
+        long receivedUs = UnixMicros.Now();
         TokenizeRequest request;
         try
         {
@@ -34,7 +35,7 @@ internal sealed partial class TokenizeRequestHandler(PromptEncoder encoder, IMes
 
         try
         {
-            await HandleDecodedAsync(request, message, cancellationToken);
+            await HandleDecodedAsync(request, message, receivedUs, cancellationToken);
         }
         finally
         {
@@ -50,7 +51,7 @@ internal sealed partial class TokenizeRequestHandler(PromptEncoder encoder, IMes
         }
     }
 
-    private async ValueTask HandleDecodedAsync(TokenizeRequest request, BusMessage message, CancellationToken cancellationToken)
+    private async ValueTask HandleDecodedAsync(TokenizeRequest request, BusMessage message, long receivedUs, CancellationToken cancellationToken)
     {
         string replyTo = request.ReplySubject;
         if (string.IsNullOrEmpty(replyTo))
@@ -93,6 +94,11 @@ internal sealed partial class TokenizeRequestHandler(PromptEncoder encoder, IMes
                 Echo = request.Echo,
             };
             schedule.PromptTokenIds.Add(ids);
+            if (request.Context is { Timing: true })
+            {
+                // Stamped as late as possible: everything before the publish (encode, checks, building the message) is ours.
+                schedule.Timing = new RequestTiming { TokenizerReceivedUs = receivedUs, TokenizerPublishedUs = UnixMicros.Now() };
+            }
             // NATS answers 503 on this reply-to at once when no scheduler subscribes; the subject carries the client's
             // reply subject, so the client hears "unavailable" now instead of at its first-token timeout.
             await bus.PublishAsync(_scheduleSubject, schedule.ToByteArray(), $"{NoRespondersSubject}.{replyTo}",

@@ -19,6 +19,7 @@ public static class LoadGenArguments
         load:     --num-prompts N (1000)  --num-warmups N (0)  --request-rate R|inf (inf)  --max-concurrency N
                   --seed N (0)  --ignore-eos  --temperature T (0)  --no-usage
         output:   --percentiles 50,90,99  --goodput ttft:MS tpot:MS e2el:MS  --result-file FILE  --label TEXT  --quiet
+                  --hop-timings (ask our gateway for each request's per-hop times: x-llmserve-timing: 1)
         floor:    --floor-model-config config.json|MODEL_DIR  --floor-model llama-3.1-8b  --floor-params N
                   --floor-gemm-tflops T (791)  --floor-bandwidth-gbs B (3030)
         """;
@@ -68,6 +69,7 @@ public static class LoadGenArguments
                 "--result-file" => o with { ResultFile = Value() },
                 "--label" => o with { Label = Value() },
                 "--quiet" => o with { Quiet = true },
+                "--hop-timings" => o with { HopTimings = true },
                 "--floor-model-config" => o with { FloorModelConfig = Value() },
                 "--floor-model" => o with { FloorShape = KnownShape(Value()) },
                 "--floor-params" => o with { FloorParams = (long)Double() },

@@ -61,6 +61,9 @@ public sealed record LoadGenOptions
 
     public bool Quiet { get; init; }
 
+    /// <summary>Ask the server for its per-hop timing breakdown on every request (our gateway's <c>x-llmserve-timing</c>) and report it.</summary>
+    public bool HopTimings { get; init; }
+
     /// <summary>config.json (or model directory) whose shape the floor uses; the floor is computed only when set or <see cref="FloorShape"/> is.</summary>
     public string? FloorModelConfig { get; init; }
 

@@ -11,9 +11,13 @@ namespace LlmServe.LoadGen.Http;
 /// Sends one streaming completion or chat completion and times it: TTFT at the first chunk that carries text,
 /// one inter-token latency per later text chunk, end-to-end latency at the end of the stream. Only standard
 /// OpenAI fields are required of the server; vLLM's <c>ignore_eos</c>/<c>min_tokens</c> are sent only when asked for.
+/// With <paramref name="hopTimings"/>, each request asks our gateway for its per-hop breakdown (<c>x-llmserve-timing: 1</c>).
 /// </summary>
-public sealed class StreamingRequestSender(TargetServer server, SamplingSettings sampling)
+public sealed class StreamingRequestSender(TargetServer server, SamplingSettings sampling, bool hopTimings = false)
 {
+    /// <summary>The request header that asks our gateway for a per-hop timing breakdown.</summary>
+    public const string HopTimingHeader = "x-llmserve-timing";
+
     private static readonly MediaTypeHeaderValue Json = new("application/json");
     private const int MaxErrorText = 300;
 
@@ -21,12 +25,17 @@ public sealed class StreamingRequestSender(TargetServer server, SamplingSettings
     {
         ArgumentNullException.ThrowIfNull(request);
         var outcome = new RequestOutcome { InputTokens = request.InputTokens };
+        outcome.SentUnixMicros = UnixMicrosNow();
         long sent = Stopwatch.GetTimestamp();
         outcome.SentAt = Stopwatch.GetElapsedTime(benchStart, sent).TotalSeconds;
         try
         {
             using var message = new HttpRequestMessage(HttpMethod.Post, server.Resolve(server.Endpoint));
             message.Content = new ByteArrayContent(Body(request)) { Headers = { ContentType = Json } };
+            if (hopTimings)
+            {
+                message.Headers.Add(HopTimingHeader, "1");
+            }
             using var response = await server.Http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
@@ -87,6 +96,7 @@ public sealed class StreamingRequestSender(TargetServer server, SamplingSettings
                     if (textChunks == 0)
                     {
                         outcome.Ttft = Stopwatch.GetElapsedTime(sent, now).TotalSeconds;
+                        outcome.FirstTextUnixMicros = UnixMicrosNow();
                     }
                     else
                     {
@@ -99,6 +109,10 @@ public sealed class StreamingRequestSender(TargetServer server, SamplingSettings
                 {
                     outcome.FinishReason = finish.GetString();
                 }
+            }
+            if (root.TryGetProperty("llmserve_timing", out var timing) && timing.ValueKind == JsonValueKind.Object)
+            {
+                outcome.HopTiming = Metrics.HopTimingSample.Parse(timing);
             }
             if (root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
             {
@@ -126,6 +140,8 @@ public sealed class StreamingRequestSender(TargetServer server, SamplingSettings
         }
         outcome.Success = true;
     }
+
+    private static long UnixMicrosNow() => (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond;
 
     private static bool HasText(JsonElement choice)
     {

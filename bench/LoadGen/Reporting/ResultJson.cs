@@ -100,6 +100,10 @@ public static class ResultJson
             w.WriteNumberValue(r.Latency);
         }
         w.WriteEndArray();
+        if (report.HopTimings is { } hops)
+        {
+            HopTimingJson.Write(w, hops);
+        }
         if (report.Floor is { } f)
         {
             w.WriteStartObject("floor");

@@ -51,6 +51,15 @@ public static class ResultTable
             Num("TTFT floor, request alone (ms):", f.MeanTtftMs, 2);
             Num("TPOT floor, request alone (ms):", f.MeanTpotMs, 3);
         }
+        if (report.HopTimings is { } hops)
+        {
+            HopTimingTable.Write(w, hops, Title);
+        }
+        else if (o.HopTimings)
+        {
+            w.WriteLine(Title("Per-hop timing"));
+            w.WriteLine("no completed request carried a breakdown (llmserve_timing): not our gateway, or none completed");
+        }
         foreach (var (error, count) in s.FirstErrors)
         {
             w.WriteLine($"error ×{count}: {error}");

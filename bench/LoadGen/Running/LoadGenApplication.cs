@@ -40,7 +40,7 @@ public static class LoadGenApplication
         var requests = all.Skip(options.NumWarmups).ToList();
         var arrivals = ArrivalSchedule.Create(requests.Count, options.RequestRate, options.Seed);
 
-        var sender = new StreamingRequestSender(server, new SamplingSettings(options.Temperature, options.IgnoreEos, options.IncludeUsage));
+        var sender = new StreamingRequestSender(server, new SamplingSettings(options.Temperature, options.IgnoreEos, options.IncludeUsage), options.HopTimings);
         var progress = options.Quiet ? null : new ProgressBar(stderr, requests.Count, redraw: !Console.IsErrorRedirected && ReferenceEquals(stderr, Console.Error));
         var result = await new BenchmarkRunner(sender).RunAsync(requests, arrivals, options.MaxConcurrency, warmups, progress, cancellationToken).ConfigureAwait(false);
         var summary = BenchmarkSummary.From(result.Outcomes, result.DurationSeconds, options.Percentiles, options.Goodput);
@@ -55,7 +55,8 @@ public static class LoadGenApplication
                 new HardwareCeilings(options.FloorGemmTflops, options.FloorBandwidthGBs), options.FloorParams, arrivals.Length > 0 ? arrivals[^1] : 0);
         }
 
-        var report = new RunReport(options, summary, result.Outcomes, floor, inputSource, started);
+        var report = new RunReport(options, summary, result.Outcomes, floor, inputSource, started,
+            options.HopTimings ? HopTimingSummary.From(result.Outcomes) : null);
         ResultTable.Write(stdout, report);
         if (options.ResultFile is { } path)
         {

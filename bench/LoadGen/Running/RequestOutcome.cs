@@ -29,6 +29,15 @@ public sealed class RequestOutcome
 
     public string? Error { get; set; }
 
+    /// <summary>Wall-clock Unix µs of the send and of the first text chunk's arrival: with the breakdown's absolute stamps they give
+    /// the HTTP hop each way, when client and server share a clock.</summary>
+    public long SentUnixMicros { get; set; }
+
+    public long FirstTextUnixMicros { get; set; }
+
+    /// <summary>The server's per-hop breakdown, when asked for (<c>--hop-timings</c>) and returned.</summary>
+    public Metrics.HopTimingSample? HopTiming { get; set; }
+
     /// <summary>Mean time per output token after the first, vLLM's definition: (latency − TTFT) / (output − 1); 0 with one token.</summary>
     public double Tpot => OutputTokens > 1 ? (Latency - Ttft) / (OutputTokens - 1) : 0;
 }

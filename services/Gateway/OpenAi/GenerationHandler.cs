@@ -9,6 +9,7 @@ using LlmServe.Gateway.Models;
 using LlmServe.Gateway.OpenAi.Pipeline;
 using LlmServe.Gateway.OpenAi.Requests;
 using LlmServe.Gateway.OpenAi.Responses;
+using LlmServe.Gateway.OpenAi.Timing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -33,6 +34,7 @@ public sealed partial class GenerationHandler(
     {
         ArgumentNullException.ThrowIfNull(context);
         long started = Stopwatch.GetTimestamp();
+        long arrivedUs = HopTimingHeader.IsRequested(context.Request) ? UnixMicros.Now(time) : 0;
         var settings = options.Value;
         GenerationRequest request;
         using (var body = await JsonRequestBody.ReadAsync(context, settings.MaxRequestBodyBytes).ConfigureAwait(false))
@@ -54,17 +56,18 @@ public sealed partial class GenerationHandler(
         {
             context.Response.Headers["X-Request-Id"] = id;
             var aborted = context.RequestAborted;
-            await using var set = await client.StartAsync(id, request, aborted).ConfigureAwait(false);
+            await using var set = await client.StartAsync(id, request, timing: arrivedUs != 0, aborted).ConfigureAwait(false);
+            var timing = arrivedUs != 0 ? new HopTimingRecorder(arrivedUs, request.Inputs.Count, time) : null;
             // Cancel upstream the moment the client goes, even while we wait on the bus.
             await using var onAbort = aborted.Register(() => _ = set.CancelAsync(CancelReason.ClientGone)).ConfigureAwait(false);
             var format = ResponseFormat.For(request, id, time.GetUtcNow().ToUnixTimeSeconds());
             if (request.Stream)
             {
-                await StreamAsync(context, request, set, format, outcome, started).ConfigureAwait(false);
+                await StreamAsync(context, request, set, format, outcome, started, timing).ConfigureAwait(false);
             }
             else
             {
-                await RespondAsync(context, request, set, format, outcome, started).ConfigureAwait(false);
+                await RespondAsync(context, request, set, format, outcome, started, timing).ConfigureAwait(false);
             }
             status = context.Response.StatusCode;
         }
@@ -93,7 +96,7 @@ public sealed partial class GenerationHandler(
     }
 
     private static async Task RespondAsync(HttpContext context, GenerationRequest request, GenerationSet set, ResponseFormat format,
-        Outcome outcome, long started)
+        Outcome outcome, long started, HopTimingRecorder? timing)
     {
         var ct = context.RequestAborted;
         await foreach (var e in set.Events.ReadAllAsync(ct).ConfigureAwait(false))
@@ -104,17 +107,20 @@ public sealed partial class GenerationHandler(
                 throw new ApiException(error);
             }
             Absorb(request, e, outcome, started, keepText: true);
+            timing?.Add(e.PromptIndex, e.Chunk!);
         }
         context.Response.ContentType = "application/json";
+        // Every token reaches this client in the one body written now.
+        timing?.MarkWritten();
         using (var w = new Utf8JsonWriter(context.Response.BodyWriter, JsonOutput.Options))
         {
-            format.WriteResponse(w, outcome.Choices, outcome.Usage);
+            format.WriteResponse(w, outcome.Choices, outcome.Usage, timing?.Complete(set.TokenizePublishedUs()));
         }
         await context.Response.BodyWriter.FlushAsync(ct).ConfigureAwait(false);
     }
 
     private static async Task StreamAsync(HttpContext context, GenerationRequest request, GenerationSet set, ResponseFormat format,
-        Outcome outcome, long started)
+        Outcome outcome, long started, HopTimingRecorder? timing)
     {
         var ct = context.RequestAborted;
         var events = set.Events;
@@ -152,7 +158,10 @@ public sealed partial class GenerationHandler(
                         int index = e.PromptIndex * request.N + choice.Index;
                         format.WriteStreamChoice(sse, index, choice, outcome.Choices[index]);
                     }
+                    timing?.Add(e.PromptIndex, e.Chunk);
                 }
+                // Stamped before the flush: the client cannot have these bytes before this moment.
+                timing?.MarkWritten();
                 await sse.FlushAsync(ct).ConfigureAwait(false);
             }
         }
@@ -167,9 +176,14 @@ public sealed partial class GenerationHandler(
             await sse.FlushAsync(ct).ConfigureAwait(false);
             return;
         }
-        if (request.IncludeUsage)
+        if (timing is not null)
         {
-            format.WriteUsageChunk(sse, outcome.Usage);
+            // The breakdown rides on the usage chunk, or on a chunk of its own (choices: []) when usage was not asked for.
+            format.WriteFinalChunk(sse, request.IncludeUsage ? outcome.Usage : null, timing.Complete(set.TokenizePublishedUs()));
+        }
+        else if (request.IncludeUsage)
+        {
+            format.WriteFinalChunk(sse, outcome.Usage, null);
         }
         sse.WriteDone();
         await sse.FlushAsync(ct).ConfigureAwait(false);

@@ -84,6 +84,7 @@ internal sealed class SchedulerEngine
         {
             return;
         }
+        _publisher.StampReceived(message);
         string requestId = message.Context?.RequestId ?? string.Empty;
         if (requestId.Length > 0
             && ((_planner is not null && _planner.TryGetRequest(requestId, out _)) || _pending.Exists(p => p.Context?.RequestId == requestId)))
@@ -152,6 +153,7 @@ internal sealed class SchedulerEngine
             await FailAsync($"worker '{result.WorkerId}' sent a malformed result for step {result.StepId}: {mismatch}", cancellationToken).ConfigureAwait(false);
             return;
         }
+        _publisher.RecordResult(result);
         _planner.ApplyResult(result);
         _oldestStepSent = _newestStepSent;
         _registry.Heartbeat(result.WorkerId, _time.GetUtcNow());

@@ -9,6 +9,8 @@ namespace LlmServe.Scheduler.Service;
 /// <summary>
 /// Everything the scheduler sends: step plans, token deltas grouped per request, errors to reply subjects,
 /// status and roll calls. Subjects are computed once; messages are serialized into one reused buffer.
+/// Also the scheduler's side of per-hop timing (<see cref="RequestContext.Timing"/>): it remembers when each recent step
+/// plan went out and when the last result came back, and stamps timed requests' deltas with them.
 /// </summary>
 internal sealed class SchedulerPublisher
 {
@@ -32,12 +34,22 @@ internal sealed class SchedulerPublisher
     private readonly TokenDeltaBatch[] _shardBatches;
     private readonly TokenDeltaBatch _single = new();
     private readonly string[] _shardReplyTos;
+    private readonly TimeProvider _time;
+    // When recent plans went out, by step id modulo the ring's size (a power of two larger than the steps in flight).
+    private readonly ulong[] _plannedStepIds = new ulong[PlannedRing];
+    private readonly long[] _plannedAtUs = new long[PlannedRing];
+    private ulong _resultStepId;
+    private long _resultReceivedUs;
+    private long _resultExecuteUs;
+    private bool _timedDeltas;
     private int _deltasUsed;
     private int _choicesUsed;
+    private const int PlannedRing = 8;
 
-    public SchedulerPublisher(IMessageBus bus, SchedulerOptions options)
+    public SchedulerPublisher(IMessageBus bus, SchedulerOptions options, TimeProvider? time = null)
     {
         _bus = bus;
+        _time = time ?? TimeProvider.System;
         _model = options.Model;
         _stepSubject = Subjects.Step(options.Model, options.ReplicaId);
         _statusSubject = Subjects.Status(options.Model);
@@ -63,8 +75,36 @@ internal sealed class SchedulerPublisher
     /// <summary>Where NATS reports a delta no detokenizer received: <c>{this}.r.{request}</c> (a start) or <c>{this}.s.{shard}</c> (a step's batch).</summary>
     public string NoRespondersSubject { get; }
 
-    public ValueTask PublishStepAsync(StepPlan plan, CancellationToken cancellationToken) =>
-        PublishAsync(_stepSubject, plan, cancellationToken);
+    public ValueTask PublishStepAsync(StepPlan plan, CancellationToken cancellationToken)
+    {
+        _buffer.ResetWrittenCount();
+        plan.WriteTo(_buffer);
+        // One clock read per step, timed requests or not: which requests a plan holds is the planner's business.
+        int slot = (int)(plan.StepId % PlannedRing);
+        _plannedStepIds[slot] = plan.StepId;
+        _plannedAtUs[slot] = UnixMicros.Now(_time);
+        return _bus.PublishAsync(_stepSubject, _buffer.WrittenMemory, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Stamps a timed request's arrival at the scheduler (the engine calls it as it reads a schedule request).</summary>
+    public void StampReceived(ScheduleRequest message)
+    {
+        if (message.Context is { Timing: true })
+        {
+            (message.Timing ??= new RequestTiming()).SchedulerReceivedUs = UnixMicros.Now(_time);
+        }
+    }
+
+    /// <summary>
+    /// Notes a step result the engine is about to apply: the token deltas published next carry its step's times. The
+    /// engine applies a result and publishes its deltas before it reads the next result, so "last result" is enough.
+    /// </summary>
+    public void RecordResult(StepResult result)
+    {
+        _resultStepId = result.StepId;
+        _resultReceivedUs = UnixMicros.Now(_time);
+        _resultExecuteUs = result.ExecuteMicros;
+    }
 
     public ValueTask PublishRollCallAsync(CancellationToken cancellationToken) =>
         PublishAsync(_rollCallSubject, new WorkerRollCall { SchedulerId = SchedulerId }, cancellationToken);
@@ -90,6 +130,10 @@ internal sealed class SchedulerPublisher
         {
             start.EchoPromptTokenIds.Add(message.PromptTokenIds);
         }
+        if (message.Timing is { } timing)
+        {
+            timing.SchedulerAdmittedUs = UnixMicros.Now(_time);
+        }
         var delta = new TokenDelta { Context = message.Context, Start = start };
         // NATS answers 503 on this reply-to at once when no detokenizer serves the request's shard (it died): the
         // engine then fails the request, so the client hears "unavailable" now instead of at its first-token timeout.
@@ -110,6 +154,10 @@ internal sealed class SchedulerPublisher
             ChoiceTokens choice = ChoiceFor(delta, output.Sequence.ChoiceIndex);
             if (output.HasToken)
             {
+                if (delta.RequestTiming is not null && delta.StepTiming is null)
+                {
+                    delta.StepTiming = LastResultTiming();
+                }
                 choice.TokenIds.Add(output.TokenId);
                 if (output.Logprob is not null)
                 {
@@ -143,6 +191,10 @@ internal sealed class SchedulerPublisher
             {
                 if (_shardBatches[shard].Deltas.Count > 0)
                 {
+                    if (_timedDeltas)
+                    {
+                        StampPublished(_shardBatches[shard]);
+                    }
                     // Every batch carries its shard's no-responders reply-to too: a detokenizer that dies mid-stream is
                     // noticed at the next step, and its requests fail at once instead of at the client's stall timeout.
                     await PublishAsync(_detokSubjects[shard], _shardBatches[shard], cancellationToken, _shardReplyTos[shard]).ConfigureAwait(false);
@@ -218,9 +270,38 @@ internal sealed class SchedulerPublisher
         }
         delta = _deltaPool[_deltasUsed++];
         delta.Context = request.Message.Context;
+        if (request.Message.Timing is { } timing)
+        {
+            delta.RequestTiming = timing;
+            _timedDeltas = true;
+        }
         _deltas.Add(request, delta);
         _ordered.Add(delta);
         return delta;
+    }
+
+    private StepTiming LastResultTiming()
+    {
+        int slot = (int)(_resultStepId % PlannedRing);
+        return new StepTiming
+        {
+            StepId = _resultStepId,
+            PlanPublishedUs = _plannedStepIds[slot] == _resultStepId ? _plannedAtUs[slot] : 0,
+            WorkerExecuteUs = _resultExecuteUs,
+            ResultReceivedUs = _resultReceivedUs,
+        };
+    }
+
+    private void StampPublished(TokenDeltaBatch batch)
+    {
+        long now = UnixMicros.Now(_time);
+        foreach (TokenDelta delta in batch.Deltas)
+        {
+            if (delta.StepTiming is { } step)
+            {
+                step.DeltaPublishedUs = now;
+            }
+        }
     }
 
     private ChoiceTokens ChoiceFor(TokenDelta delta, int index)
@@ -251,7 +332,13 @@ internal sealed class SchedulerPublisher
             delta.Context = null;
             delta.Usage = null;
             delta.Finished = false;
+            if (_timedDeltas)
+            {
+                delta.RequestTiming = null;
+                delta.StepTiming = null;
+            }
         }
+        _timedDeltas = false;
         for (int i = 0; i < _choicesUsed; i++)
         {
             ChoiceTokens choice = _choicePool[i];

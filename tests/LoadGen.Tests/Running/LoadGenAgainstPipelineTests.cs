@@ -79,6 +79,35 @@ public sealed class LoadGenAgainstPipelineTests(ClusterFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task Hop_timings_come_back_from_every_request_and_are_tabulated()
+    {
+        string resultFile = TempFile("hops.json");
+        var (report, table) = await RunAsync(Options("--tokenizer", Cluster.ModelDirectory, "--num-prompts", "3", "--random-input-len", "64",
+            "--random-output-len", "8", "--ignore-eos", "--max-concurrency", "1", "--seed", "5", "--hop-timings", "--result-file", resultFile));
+
+        Assert.True(report.Summary.Failed == 0, table);
+        var hops = report.HopTimings!;
+        Assert.Equal(3, hops.Requests);
+        Assert.Equal(0, hops.RequestsWithout);
+        Assert.Equal(13, hops.Hops.Count);
+        Assert.All(hops.Hops, h => Assert.Equal(3, h.FirstToken!.Count));
+        Assert.All(hops.Hops, h => Assert.True(h.FirstToken!.Mean >= 0, h.Hop));
+        Assert.Equal(8, hops.Hops.Count(h => h.PerToken is not null));
+        Assert.InRange(hops.SteadyTokens, 3 * 6, 3 * 7);
+        // The first-token hops tile gateway arrival → first text written, inside the client's TTFT.
+        Assert.True(hops.FirstTokenTotalMicros > 0 && hops.FirstTokenTotalMicros < hops.ClientTtftMicros * 1.5, table);
+        // Client and services share this machine's clock: the HTTP hop each way is measured too, and cannot be negative.
+        Assert.Equal(3, hops.ClientToServer!.Count);
+        Assert.True(hops.ClientToServer.P50 > -2_000 && hops.ServerToClient!.P50 > -2_000, table);
+        Assert.Contains("Per-hop timing (server stamps, µs)", table, StringComparison.Ordinal);
+        Assert.Contains(table.Split('\n'), l => l.StartsWith("worker_execute ", StringComparison.Ordinal));
+
+        var json = JsonNode.Parse(await File.ReadAllTextAsync(resultFile, Ct))!;
+        File.Delete(resultFile);
+        Assert.Equal(13, json["hop_timings"]!["hops"]!.AsArray().Count);
+    }
+
+    [Fact]
     public async Task Text_prompts_sized_with_the_servers_tokenizer_have_the_requested_length()
     {
         var (report, table) = await RunAsync(Options("--prompt-format", "text", "--num-prompts", "8", "--random-input-len", "40",

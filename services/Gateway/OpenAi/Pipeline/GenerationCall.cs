@@ -14,6 +14,9 @@ internal sealed class GenerationCall(int promptIndex, TokenizeRequest request, I
 
     public IBusSubscription Replies { get; } = replies;
 
+    /// <summary>Timed requests only: when the TokenizeRequest was first published (Unix µs; retries keep the first).</summary>
+    public long TokenizePublishedUs { get; set; }
+
     public bool IsFinished => Volatile.Read(ref _finished) != 0;
 
     /// <summary>Marks the call finished; true only for the first caller (a done chunk, an error or a cancel).</summary>

@@ -15,7 +15,11 @@ namespace LlmServe.Gateway.OpenAi.Pipeline;
 public sealed class GenerationClient(IMessageBus bus, TokenizeDispatcher dispatcher, GatewayIdentity identity, IOptions<GatewayOptions> options,
     TimeProvider time)
 {
-    public async Task<GenerationSet> StartAsync(string requestId, GenerationRequest request, CancellationToken cancellationToken)
+    public Task<GenerationSet> StartAsync(string requestId, GenerationRequest request, CancellationToken cancellationToken) =>
+        StartAsync(requestId, request, timing: false, cancellationToken);
+
+    /// <param name="timing">The client asked for a per-hop timing breakdown: every hop stamps this request's messages.</param>
+    public async Task<GenerationSet> StartAsync(string requestId, GenerationRequest request, bool timing, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var settings = options.Value;
@@ -32,6 +36,7 @@ public sealed class GenerationClient(IMessageBus bus, TokenizeDispatcher dispatc
                     RequestId = request.Inputs.Count == 1 ? requestId : $"{requestId}-{i}",
                     TraceId = System.Diagnostics.Activity.Current?.TraceId.ToHexString() ?? "",
                     DeadlineUnixMs = deadline.ToUnixTimeMilliseconds(),
+                    Timing = timing,
                 };
                 message.ReplySubject = Subjects.NewReplySubject(identity.Id);
                 // Subscribe before publishing so not even the first chunk can be missed.

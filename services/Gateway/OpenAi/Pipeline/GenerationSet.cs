@@ -42,6 +42,9 @@ public sealed class GenerationSet : IAsyncDisposable
         }
     }
 
+    /// <summary>Per prompt: when its TokenizeRequest was first published (Unix µs), for timed requests; 0 otherwise.</summary>
+    internal IReadOnlyList<long> TokenizePublishedUs() => [.. _calls.Select(c => c.TokenizePublishedUs)];
+
     /// <summary>Publishes a cancel for every call that has not finished. Never throws; safe to call repeatedly.</summary>
     public async Task CancelAsync(CancelReason reason)
     {
@@ -98,6 +101,11 @@ public sealed class GenerationSet : IAsyncDisposable
         {
             // The first-chunk clock starts with the send: a tokenizer that never acknowledges is retried within it.
             timeout.CancelAfter(Min(timeouts.FirstChunk, Remaining(timeouts.Deadline, time)));
+            bool timed = call.Request.Context.Timing;
+            if (timed)
+            {
+                call.TokenizePublishedUs = UnixMicros.Now(time);
+            }
             if (await dispatcher.SendAsync(call.Request, timeout.Token).ConfigureAwait(false) is { } sendError)
             {
                 Fail(call, sendError);
@@ -105,6 +113,7 @@ public sealed class GenerationSet : IAsyncDisposable
             }
             await foreach (var message in call.Replies.ReadAllAsync(timeout.Token).ConfigureAwait(false))
             {
+                long receivedUs = timed ? UnixMicros.Now(time) : 0;
                 if (call.IsFinished)
                 {
                     return;
@@ -126,6 +135,10 @@ public sealed class GenerationSet : IAsyncDisposable
                     return;
                 }
                 first = false;
+                if (chunk.StepTiming is { } step)
+                {
+                    step.GatewayReceivedUs = receivedUs;
+                }
                 var left = Remaining(timeouts.Deadline, time);
                 idle = timeouts.Idle < left;
                 timeout.CancelAfter(idle ? timeouts.Idle : left);

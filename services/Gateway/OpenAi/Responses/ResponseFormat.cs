@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LlmServe.Contracts;
 using LlmServe.Gateway.OpenAi.Requests;
+using LlmServe.Gateway.OpenAi.Timing;
 
 namespace LlmServe.Gateway.OpenAi.Responses;
 
@@ -27,21 +28,27 @@ internal abstract class ResponseFormat(GenerationRequest request, string id, lon
             ? new ChatResponseFormat(request, id, created)
             : new CompletionResponseFormat(request, id, created);
 
-    /// <summary>The final usage chunk of a stream (<c>choices: []</c>), sent when stream_options.include_usage.</summary>
-    public void WriteUsageChunk(SseWriter sse, UsageTotals usage)
+    /// <summary>
+    /// The final chunk of a stream (<c>choices: []</c>): usage when stream_options.include_usage, and the
+    /// <c>llmserve_timing</c> extension object when the client asked for timing.
+    /// </summary>
+    public void WriteFinalChunk(SseWriter sse, UsageTotals? usage, HopBreakdown? timing)
     {
         ArgumentNullException.ThrowIfNull(sse);
-        ArgumentNullException.ThrowIfNull(usage);
         var w = sse.BeginEvent();
         WriteHeader(w, ChunkObject);
         w.WriteStartArray("choices"u8);
         w.WriteEndArray();
-        usage.Write(w);
+        usage?.Write(w);
+        if (timing is not null)
+        {
+            HopTimingJson.Write(w, timing);
+        }
         w.WriteEndObject();
         sse.EndEvent();
     }
 
-    public void WriteResponse(Utf8JsonWriter w, IReadOnlyList<ChoiceState> choices, UsageTotals usage)
+    public void WriteResponse(Utf8JsonWriter w, IReadOnlyList<ChoiceState> choices, UsageTotals usage, HopBreakdown? timing = null)
     {
         ArgumentNullException.ThrowIfNull(w);
         ArgumentNullException.ThrowIfNull(choices);
@@ -58,6 +65,10 @@ internal abstract class ResponseFormat(GenerationRequest request, string id, lon
         }
         w.WriteEndArray();
         usage.Write(w);
+        if (timing is not null)
+        {
+            HopTimingJson.Write(w, timing);
+        }
         w.WriteEndObject();
     }
 
