@@ -30,13 +30,21 @@ public class SequenceSamplerAllocationTests
             sampler.Sample(row);
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++)
+        // A per-call allocation shows in every round. A one-off by the runtime or the shared array pool (a pool
+        // rebuilt after a gen-2 trim, which other tests' garbage can cause) shows in one round only, so a single
+        // clean round of 10 calls is the pass condition.
+        var rounds = new List<long>();
+        for (int round = 0; round < 5 && (rounds.Count == 0 || rounds[^1] != 0); round++)
         {
-            source.CopyTo(row, 0);
-            sampler.Sample(row);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10; i++)
+            {
+                source.CopyTo(row, 0);
+                sampler.Sample(row);
+            }
+            rounds.Add(GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(rounds[^1] == 0, $"bytes allocated per round of 10 calls: {string.Join(", ", rounds)}");
     }
 }
