@@ -53,7 +53,7 @@ public sealed class GenerationClient(IMessageBus bus, TokenizeDispatcher dispatc
             throw;
         }
 
-        var set = new GenerationSet(bus, request.ServedModel, calls);
+        var set = new GenerationSet(bus, request.ServedModel, calls, cancellationToken);
         set.Start(dispatcher, new StreamTimeouts(settings.FirstTokenTimeout, settings.StreamIdleTimeout, deadline), time);
         return set;
     }

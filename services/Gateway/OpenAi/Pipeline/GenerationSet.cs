@@ -21,14 +21,17 @@ public sealed class GenerationSet : IAsyncDisposable
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _pumps = [];
+    private readonly CancellationToken _clientGone;
     private int _running;
 
-    internal GenerationSet(IMessageBus bus, string model, IReadOnlyList<GenerationCall> calls)
+    /// <param name="clientGone">Fires when the HTTP client goes away: a dispose after that cancels with <see cref="CancelReason.ClientGone"/>.</param>
+    internal GenerationSet(IMessageBus bus, string model, IReadOnlyList<GenerationCall> calls, CancellationToken clientGone = default)
     {
         _bus = bus;
         _model = model;
         _calls = calls;
         _running = calls.Count;
+        _clientGone = clientGone;
     }
 
     /// <summary>Chunks and errors from every prompt; completes when every prompt has finished or failed.</summary>
@@ -68,7 +71,9 @@ public sealed class GenerationSet : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await CancelAsync(CancelReason.Unspecified).ConfigureAwait(false);
+        // The handler can leave (its read cancelled by the disconnect) before the abort callback publishes its cancel:
+        // the reason must not depend on which of the two runs first.
+        await CancelAsync(_clientGone.IsCancellationRequested ? CancelReason.ClientGone : CancelReason.Unspecified).ConfigureAwait(false);
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {
