@@ -30,6 +30,8 @@ internal sealed class StageRuntime : IDisposable
     private SequenceState[] _rowStates = [];
     private SequenceSampler[] _rowSamplers = [];
     private Inference.Sampling.SampledToken[] _rowTokens = [];
+    private int[] _greedyTokens = [];
+    private float[] _greedyLogprobs = [];
 
     public StageRuntime(LlamaModel model, int kvBlocks, int blockSize, int stageIndex)
     {
@@ -196,26 +198,43 @@ internal sealed class StageRuntime : IDisposable
         {
             return result;
         }
-        if (_logits.Length < rows * vocab)
-        {
-            _logits = new float[rows * vocab];
-        }
-        _model.ReadLogits(_logits.AsSpan(0, rows * vocab));
         if (_rowSamplers.Length < rows)
         {
             int size = Math.Max(rows, _rowSamplers.Length * 2);
             _rowStates = new SequenceState[size];
             _rowSamplers = new SequenceSampler[size];
             _rowTokens = new Inference.Sampling.SampledToken[size];
+            _greedyTokens = new int[size];
+            _greedyLogprobs = new float[size];
         }
+        bool allPlainArgmax = _model.PicksGreedyOnDevice;
         for (int i = 0; i < rows; i++)
         {
             var state = _sequences[_sampledSequences[i]];
             _rowStates[i] = state;
             _rowSamplers[i] = state.Sampler!;
+            allPlainArgmax &= state.Sampler!.IsPlainArgmax;
         }
-        // Rows are sampled in parallel when the step is large (a 256-row decode of a 128k vocabulary is 131 MB of logits).
-        _batchSampler.Sample(_rowSamplers, rows, _logits, vocab, _rowTokens);
+        if (allPlainArgmax)
+        {
+            // Only ids and logprobs cross to the host: a 256-row step of a 128k vocabulary would otherwise copy 131 MB.
+            _model.ArgmaxLogits(_greedyTokens.AsSpan(0, rows), _greedyLogprobs.AsSpan(0, rows));
+            for (int i = 0; i < rows; i++)
+            {
+                float logprob = _rowSamplers[i].Options.Logprobs ? _greedyLogprobs[i] : float.NaN;
+                _rowTokens[i] = new Inference.Sampling.SampledToken(_greedyTokens[i], logprob);
+            }
+        }
+        else
+        {
+            if (_logits.Length < rows * vocab)
+            {
+                _logits = new float[rows * vocab];
+            }
+            _model.ReadLogits(_logits.AsSpan(0, rows * vocab));
+            // Rows are sampled in parallel when the step is large (a 256-row decode of a 128k vocabulary is 131 MB of logits).
+            _batchSampler.Sample(_rowSamplers, rows, _logits, vocab, _rowTokens);
+        }
         for (int i = 0; i < rows; i++)
         {
             ulong id = _sampledSequences[i];

@@ -14,7 +14,7 @@ namespace LlmServe.Cuda.Backend;
 /// the step's metadata is copied into fixed buffers, the model's op calls are checked against the captured
 /// sequence instead of launching, and the graph runs when the host first reads a result.
 /// </summary>
-public sealed unsafe class CudaBackend : IBackend
+public sealed unsafe class CudaBackend : IBackend, IGreedyLogitsReader
 {
     private readonly CudaBackendOptions _options;
     private readonly CudaContext _context;

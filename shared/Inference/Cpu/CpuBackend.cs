@@ -1,7 +1,9 @@
+using System.Buffers;
 using System.Numerics.Tensors;
 using LlmServe.Inference.Backends;
 using LlmServe.Inference.Cpu.Gemm;
 using LlmServe.Inference.Cpu.Kernels;
+using LlmServe.Inference.Sampling;
 using LlmServe.Inference.Weights;
 
 namespace LlmServe.Inference.Cpu;
@@ -12,7 +14,7 @@ namespace LlmServe.Inference.Cpu;
 /// TensorPrimitives, rows and heads spread over cores with <see cref="Parallel"/>. Work runs synchronously
 /// on the calling thread, so <see cref="Synchronize"/> has nothing to wait for.
 /// </summary>
-public sealed class CpuBackend : IBackend
+public sealed class CpuBackend : IBackend, IGreedyLogitsReader
 {
     // Rows per worker below which a kernel stays on one thread: hand-off costs more than the work.
     private const int RowGrain = 4;
@@ -381,6 +383,29 @@ public sealed class CpuBackend : IBackend
     }
 
     public void CopyToHost(BackendTensor source, int rows, Span<float> destination) => Cpu(source).RowsSpan(rows).CopyTo(destination);
+
+    /// <summary>The same picks and logprobs as host-side greedy sampling, without copying the rows out.</summary>
+    public void ArgmaxLogits(BackendTensor logits, int rows, Span<int> tokens, Span<float> logprobs)
+    {
+        var l = Cpu(logits);
+        int vocab = l.Cols;
+        var all = l.RowsSpan(rows);
+        float[] scratch = ArrayPool<float>.Shared.Rent(vocab);
+        try
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                var row = all.Slice(r * vocab, vocab);
+                int token = TensorPrimitives.IndexOfMax(row);
+                tokens[r] = token;
+                logprobs[r] = row[token] - LogprobCalculator.LogSumExp(row, scratch.AsSpan(0, vocab));
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(scratch);
+        }
+    }
 
     public void CopyFromHost(ReadOnlySpan<float> source, BackendTensor destination, int rows)
     {

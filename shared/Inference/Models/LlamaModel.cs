@@ -271,6 +271,24 @@ public sealed class LlamaModel : IDisposable
         _backend.CopyToHost(_logits!, _lastLogitRows, destination);
     }
 
+    /// <summary>True when the backend picks greedy tokens itself (<see cref="ArgmaxLogits"/>), so logits need not be copied out.</summary>
+    public bool PicksGreedyOnDevice => _backend is IGreedyLogitsReader;
+
+    /// <summary>
+    /// Greedy token and raw-logits logprob of each of the last step's logit rows, computed by the backend: the same
+    /// picks as host-side greedy sampling (lowest id on ties) with rows × 8 bytes crossing to the host.
+    /// </summary>
+    public void ArgmaxLogits(Span<int> tokens, Span<float> logprobs)
+    {
+        if (!IsLastStage)
+        {
+            throw new InvalidOperationException("only the last stage computes logits");
+        }
+
+        var reader = _backend as IGreedyLogitsReader ?? throw new NotSupportedException($"backend {_backend.Name} cannot pick greedy tokens itself");
+        reader.ArgmaxLogits(_logits!, _lastLogitRows, tokens, logprobs);
+    }
+
     /// <summary>This stage's output of the last step for the next stage, [NumTokens × HiddenSize] each.</summary>
     public void ReadStageOutput(Span<float> hidden, Span<float> residual)
     {

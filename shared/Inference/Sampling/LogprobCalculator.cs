@@ -11,9 +11,7 @@ internal static class LogprobCalculator
         float tokenLogit = raw[token];
         TokenLogprob[]? top = topCount > 0 ? FindTop(raw, topCount) : null;
 
-        float max = TensorPrimitives.Max(raw);
-        double sum = WeightScan.ComputeWeights(raw, max, 1f, raw);
-        float logSumExp = max + (float)Math.Log(sum);
+        float logSumExp = LogSumExp(raw, raw);
         if (top is not null)
         {
             for (int i = 0; i < top.Length; i++)
@@ -23,6 +21,14 @@ internal static class LogprobCalculator
         }
 
         return new SampledToken(token, tokenLogit - logSumExp, top);
+    }
+
+    /// <summary>log Σ exp(raw); <paramref name="scratch"/> (row-sized, may be <paramref name="raw"/>) is overwritten.</summary>
+    public static float LogSumExp(ReadOnlySpan<float> raw, Span<float> scratch)
+    {
+        float max = TensorPrimitives.Max(raw);
+        double sum = WeightScan.ComputeWeights(raw, max, 1f, scratch);
+        return max + (float)Math.Log(sum);
     }
 
     // One pass keeping the best `count` (value desc, id asc) in a small sorted array; stores raw logits.

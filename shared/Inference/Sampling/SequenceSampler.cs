@@ -61,6 +61,14 @@ public sealed class SequenceSampler
     /// <summary>The options this sampler was built with.</summary>
     public SamplingOptions Options => _options;
 
+    /// <summary>
+    /// True when this step's token is the plain arg-max of the raw logits: greedy, no logit bias, no penalties, no
+    /// min-tokens mask in force and no top logprobs. Such a row can be picked where the logits live.
+    /// </summary>
+    public bool IsPlainArgmax =>
+        _options.IsGreedy && _biasTokenIds.Length == 0 && _history is null && _options.TopLogprobs == 0
+        && (GeneratedCount >= _options.MinTokens || (_stopTokenIds.Length == 0 && (_options.IgnoreEos || _eosTokenIds.Length == 0)));
+
     /// <summary>Tokens accepted so far (including <c>alreadyGenerated</c>); the index of the next step.</summary>
     public int GeneratedCount { get; private set; }
 

@@ -229,4 +229,26 @@ public class SequenceSamplerTests
 
         return tokens;
     }
+
+    [Fact]
+    public void Plain_argmax_only_when_nothing_but_the_raw_maximum_decides()
+    {
+        Assert.True(new SequenceSampler(SamplingOptions.Greedy, Eos, [], []).IsPlainArgmax);
+        Assert.True(new SequenceSampler(SamplingOptions.Greedy with { Logprobs = true }, Eos, [], []).IsPlainArgmax);
+        Assert.False(new SequenceSampler(SamplingOptions.Greedy with { Logprobs = true, TopLogprobs = 2 }, Eos, [], []).IsPlainArgmax);
+        Assert.False(new SequenceSampler(new SamplingOptions { Temperature = 0.7f }, Eos, [], []).IsPlainArgmax);
+        Assert.False(new SequenceSampler(SamplingOptions.Greedy with { RepetitionPenalty = 1.1f }, Eos, [], []).IsPlainArgmax);
+        Assert.False(new SequenceSampler(SamplingOptions.Greedy with { PresencePenalty = 0.5f }, Eos, [], []).IsPlainArgmax);
+        Assert.False(new SequenceSampler(SamplingOptions.Greedy with { LogitBias = new Dictionary<int, float> { [3] = 1f } }, Eos, [], []).IsPlainArgmax);
+
+        // min_tokens masks EOS until it is reached, then the row is plain again; with EOS ignored nothing is masked.
+        var min = new SequenceSampler(SamplingOptions.Greedy with { MinTokens = 2 }, Eos, [], []);
+        Assert.False(min.IsPlainArgmax);
+        min.Accept(1);
+        Assert.False(min.IsPlainArgmax);
+        min.Accept(1);
+        Assert.True(min.IsPlainArgmax);
+        Assert.True(new SequenceSampler(SamplingOptions.Greedy with { MinTokens = 2, IgnoreEos = true }, Eos, [], []).IsPlainArgmax);
+        Assert.False(new SequenceSampler(SamplingOptions.Greedy with { MinTokens = 2, IgnoreEos = true, StopTokenIds = [5] }, Eos, [], []).IsPlainArgmax);
+    }
 }
