@@ -147,7 +147,51 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         report.Timing(string.Create(CultureInfo.InvariantCulture,
             $"prefill 1x2048: {prefillMs:F1} ms = {2048 * 1000 / prefillMs:F0} tok/s; floor {prefillFloor:F1} ms (2*{model.MatmulParams / 1e9:F2}e9*2048 FLOP at measured GEMM rate) -> {prefillFloor / prefillMs * 100:F0}% of floor"));
 
+        MixedStep(model, cache, builder, blocksPerSeq, tokens, lps);
         Kernels(model, cache, new StepBatchBuilder(maxTokens, maxSeqs, blocksPerSeq, 16), builder, blocksPerSeq);
+    }
+
+    // What continuous batching runs under load: 255 decodes at ctx 512 and one 1792-token prefill chunk in one step.
+    private static StepBatch Mixed(StepBatchBuilder builder, int blocksPerSeq, int[] chunk)
+    {
+        builder.Clear();
+        Span<int> table = stackalloc int[blocksPerSeq];
+        for (int s = 0; s < 255; s++)
+        {
+            for (int i = 0; i < blocksPerSeq; i++)
+            {
+                table[i] = (s * blocksPerSeq) + i;
+            }
+
+            builder.AddSequence([1 + s], 511, table, true);
+        }
+
+        builder.AddSequence(chunk, 0, Enumerable.Range(0, chunk.Length / 16).ToArray(), true);
+        return builder.Build();
+    }
+
+    private void MixedStep(BenchModel model, CudaKvCache cache, StepBatchBuilder builder, int blocksPerSeq, int[] tokens, float[] lps)
+    {
+        var chunk = Enumerable.Range(0, 1792).Select(i => (i * 17) % BenchModel.Vocab).ToArray();
+        model.Forward(Mixed(builder, blocksPerSeq, chunk), cache);
+        backend.ArgmaxLogits(model.Logits, 256, tokens, lps);
+        const int reps = 5;
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < reps; i++)
+        {
+            model.Forward(Mixed(builder, blocksPerSeq, chunk), cache);
+            backend.ArgmaxLogits(model.Logits, 256, tokens, lps);
+        }
+
+        double ms = sw.Elapsed.TotalMilliseconds / reps;
+        double floorMs = Math.Max(2.0 * model.MatmulParams * 2047 / _gemmRate, model.WeightBytes / _bandwidth) * 1e3;
+        report.Timing(string.Create(CultureInfo.InvariantCulture,
+            $"mixed step 255 decodes (ctx 512) + 1792-token prefill chunk: {ms:F1} ms; GEMM floor {floorMs:F1} ms -> {floorMs / ms * 100:F0}% of floor"));
+        backend.PrepareStep(Mixed(builder, blocksPerSeq, chunk), cache);
+        float scale = 1f / MathF.Sqrt(BenchModel.HeadDim);
+        Row("mixed step attention (255 decodes + 1792 prefill)", TimeMs(_ => backend.Attention(model.QkvBuf, model.Shape, cache, 0, scale, model.AttnBuf), 10) * 1e3,
+            (255.0 * 512 * BenchModel.KvHeads * BenchModel.HeadDim * 4) + (2.0 * 1792 * model.Shape.QkvWidth * 2), 4.0 * 1792 * 1792 / 2 * BenchModel.HeadDim * BenchModel.Heads);
+        backend.Synchronize();
     }
 
     private void Row(string name, double us, double bytes, double flops)

@@ -371,30 +371,30 @@ public sealed unsafe class CudaBackend : IBackend, IGreedyLogitsReader
         {
             int seqs = Rows(_step.NumSeqs);
             int splits = _mode != StepMode.Eager ? _key.Splits : KernelLibrary.DecodeSplits(_step.MaxContextLength);
-            if (_mode == StepMode.WarmUp)
-            {
-                // Size the split scratch now: the capture that follows must not reallocate it.
-                EnsurePartials((4L * seqs * shape.NumHeads * splits * shape.HeadDim) + (4L * seqs * shape.NumHeads * splits * 2));
-            }
-
-            ulong acc = 0, ml = 0;
-            if (splits > 1)
-            {
-                long accBytes = 4L * seqs * shape.NumHeads * splits * shape.HeadDim;
-                long mlBytes = 4L * seqs * shape.NumHeads * splits * 2;
-                var partials = EnsurePartials(accBytes + mlBytes);
-                acc = partials.Pointer;
-                ml = partials.At(accBytes);
-            }
-
+            // Sized in warm-up too: the capture that follows must not reallocate the split scratch.
+            var (acc, ml) = DecodeScratch(seqs, shape, splits);
             _kernels.DecodeAttention(_stream, t.Pointer, t.Cols, o.Pointer, acc, ml, kv.Keys(layer), kv.Values(layer), _step.BlockTables,
                 _step.TableStride, _step.ContextLengths, seqs, shape.NumHeads, shape.NumKvHeads, shape.HeadDim, spec.BlockSize, scale, splits);
         }
         else
         {
-            _kernels.PrefillAttention(_stream, t.Pointer, t.Cols, o.Pointer, kv.Keys(layer), kv.Values(layer), _step.BlockTables, _step.TableStride,
-                _step.QueryStarts, _step.ContextLengths, _step.NumSeqs, _step.MaxQueryLength, shape.NumHeads, shape.NumKvHeads, shape.HeadDim,
-                spec.BlockSize, scale);
+            // A mixed step: the leading single-token queries (decodes) take the decode kernel, which reads each K/V
+            // byte once per GQA group; in the prefill kernel each would be a 64-query tile per q head with one live row.
+            int decodes = _step.LeadingDecodes;
+            if (decodes > 0)
+            {
+                int splits = KernelLibrary.DecodeSplits(_step.LeadingDecodeMaxContext);
+                var (acc, ml) = DecodeScratch(decodes, shape, splits);
+                _kernels.DecodeAttention(_stream, t.Pointer, t.Cols, o.Pointer, acc, ml, kv.Keys(layer), kv.Values(layer), _step.BlockTables,
+                    _step.TableStride, _step.ContextLengths, decodes, shape.NumHeads, shape.NumKvHeads, shape.HeadDim, spec.BlockSize, scale, splits);
+            }
+
+            // The rest by offsets into the step's arrays: query starts stay absolute rows of q and the output.
+            ulong seqOffset = 4UL * (ulong)decodes;
+            _kernels.PrefillAttention(_stream, t.Pointer, t.Cols, o.Pointer, kv.Keys(layer), kv.Values(layer),
+                _step.BlockTables + (seqOffset * (ulong)_step.TableStride), _step.TableStride, _step.QueryStarts + seqOffset,
+                _step.ContextLengths + seqOffset, _step.NumSeqs - decodes, _step.MaxQueryLength, shape.NumHeads, shape.NumKvHeads,
+                shape.HeadDim, spec.BlockSize, scale);
         }
     }
 
@@ -658,6 +658,20 @@ public sealed unsafe class CudaBackend : IBackend, IGreedyLogitsReader
     {
         long bytes = Math.Max(1L, (long)rows * cols) * (dtype == CudaDType.Bf16 ? 2 : 4);
         return new CudaTensor(DeviceBuffer.Allocate(_context, bytes), rows, cols, dtype);
+    }
+
+    // The decode kernel's split-K scratch: accumulators, then (max, sum) pairs; (0, 0) when the launch does not split.
+    private (ulong Acc, ulong Ml) DecodeScratch(int seqs, AttentionShape shape, int splits)
+    {
+        long bytes = _kernels.DecodeScratchBytes(seqs, shape.NumHeads, shape.NumKvHeads, shape.HeadDim, splits);
+        if (bytes == 0)
+        {
+            return (0, 0);
+        }
+
+        int count = _kernels.DecodePartitioning(seqs, shape.NumKvHeads, splits).Count;
+        var partials = EnsurePartials(bytes);
+        return (partials.Pointer, partials.At(4L * seqs * shape.NumHeads * count * shape.HeadDim));
     }
 
     private DeviceBuffer EnsurePartials(long bytes)

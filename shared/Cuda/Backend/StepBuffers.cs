@@ -41,6 +41,12 @@ internal sealed class StepBuffers : IDisposable
 
     public int MaxPosition { get; private set; }
 
+    /// <summary>Sequences at the front of the batch with one query token each (the worker puts decodes first).</summary>
+    public int LeadingDecodes { get; private set; }
+
+    /// <summary>Longest context among the <see cref="LeadingDecodes"/>.</summary>
+    public int LeadingDecodeMaxContext { get; private set; }
+
     public bool HasTokenIds { get; private set; }
 
     public ulong TokenIds => _device!.Pointer;
@@ -105,6 +111,14 @@ internal sealed class StepBuffers : IDisposable
         MaxQueryLength = batch.MaxQueryLength;
         MaxContextLength = batch.MaxContextLength;
         MaxPosition = maxPos;
+        int decodes = 0, decodeContext = 0;
+        for (; decodes < batch.NumSeqs && batch.QueryStarts[decodes + 1] - batch.QueryStarts[decodes] == 1; decodes++)
+        {
+            decodeContext = Math.Max(decodeContext, batch.ContextLengths[decodes]);
+        }
+
+        LeadingDecodes = decodes;
+        LeadingDecodeMaxContext = decodeContext;
         stream.CopyToDevice(_host, 0, _device!.Pointer, 4L * (_tables + (seqs * TableStride)));
         _copied.Record(stream);
     }

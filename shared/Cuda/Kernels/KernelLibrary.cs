@@ -12,6 +12,9 @@ public sealed unsafe class KernelLibrary : IDisposable
     /// <summary>Context partition of the split-K decode kernel (PARTITION in decode_attention.cu).</summary>
     public const int DecodePartition = 128;
 
+    /// <summary>Smallest partition a small decode batch is split into (a quarter of <see cref="DecodePartition"/>).</summary>
+    public const int MinDecodePartition = 32;
+
     private const uint DecodeThreads = 128;
     private const int PrefillTile = 64;
     private const int ArgmaxChunk = 4096;
@@ -84,6 +87,29 @@ public sealed unsafe class KernelLibrary : IDisposable
 
     /// <summary>Number of decode partitions for a context of <paramref name="maxContext"/> tokens.</summary>
     public static int DecodeSplits(int maxContext) => Math.Max(1, (maxContext + DecodePartition - 1) / DecodePartition);
+
+    /// <summary>
+    /// Partition size and count for a decode launch over <paramref name="splits"/> full-size partitions: a batch too
+    /// small to give every SM two CTAs gets partitions of 64 or 32 tokens, so each CTA's dependent load rounds are fewer
+    /// (one stream at 512 tokens is otherwise 32 CTAs on 132 SMs, each walking 128 tokens).
+    /// </summary>
+    public (int Partition, int Count) DecodePartitioning(int seqs, int kvHeads, int splits)
+    {
+        int partition = DecodePartition;
+        while (partition > MinDecodePartition && (long)seqs * kvHeads * splits * (DecodePartition / partition) < 2L * _sms)
+        {
+            partition /= 2;
+        }
+
+        return (partition, splits * (DecodePartition / partition));
+    }
+
+    /// <summary>Bytes of split-K scratch a decode launch needs (0 when it writes its output directly).</summary>
+    public long DecodeScratchBytes(int seqs, int heads, int kvHeads, int headDim, int splits)
+    {
+        int count = DecodePartitioning(seqs, kvHeads, splits).Count;
+        return count == 1 ? 0 : (4L * seqs * heads * count * headDim) + (4L * seqs * heads * count * 2);
+    }
 
     private static int GroupBucket(int g) => g <= 1 ? 1 : g <= 2 ? 2 : g <= 4 ? 4 : g <= 8 ? 8 : 16;
 
@@ -173,9 +199,10 @@ public sealed unsafe class KernelLibrary : IDisposable
     }
 
     /// <summary>
-    /// Decode attention for <paramref name="seqs"/> single-token queries. With <paramref name="splits"/> &gt; 1 the
-    /// partial buffers (fp32 [seqs·heads·splits·headDim] and [seqs·heads·splits·2]) take the partitions and a reduce
-    /// kernel writes <paramref name="output"/>.
+    /// Decode attention for <paramref name="seqs"/> single-token queries whose contexts fit <paramref name="splits"/>
+    /// full-size partitions. When the launch splits contexts (<see cref="DecodeScratchBytes"/> &gt; 0) the scratch at
+    /// <paramref name="partialAcc"/> (fp32 [seqs·heads·count·headDim]) and <paramref name="partialMl"/> ([seqs·heads·count·2])
+    /// takes the partitions and a reduce kernel writes <paramref name="output"/>.
     /// </summary>
     public void DecodeAttention(CudaStream s, ulong q, int qStride, ulong output, ulong partialAcc, ulong partialMl,
                                 ulong kCache, ulong vCache, ulong blockTables, int maxBlocks, ulong contextLens,
@@ -183,14 +210,17 @@ public sealed unsafe class KernelLibrary : IDisposable
     {
         var g = heads / kvHeads;
         var fn = _decode[(headDim, GroupBucket(g))];
-        void** a = stackalloc void*[14];
+        var (partition, count) = DecodePartitioning(seqs, kvHeads, splits);
+        void** a = stackalloc void*[15];
         a[0] = &q; a[1] = &qStride; a[2] = &output; a[3] = &partialAcc; a[4] = &partialMl; a[5] = &kCache; a[6] = &vCache;
         a[7] = &blockTables; a[8] = &maxBlocks; a[9] = &contextLens; a[10] = &heads; a[11] = &kvHeads; a[12] = &blockSize; a[13] = &scale;
-        fn.Launch(s, ((uint)seqs, (uint)kvHeads, (uint)splits), DecodeThreads, (uint)DecodeSharedBytes(headDim, GroupBucket(g)), a);
-        if (splits > 1)
+        a[14] = &partition;
+        fn.Launch(s, ((uint)seqs, (uint)kvHeads, (uint)count), DecodeThreads, (uint)DecodeSharedBytes(headDim, GroupBucket(g)), a);
+        if (count > 1)
         {
-            void** r = stackalloc void*[7];
-            r[0] = &partialAcc; r[1] = &partialMl; r[2] = &contextLens; r[3] = &output; r[4] = &heads; r[5] = &headDim; r[6] = &splits;
+            void** r = stackalloc void*[8];
+            r[0] = &partialAcc; r[1] = &partialMl; r[2] = &contextLens; r[3] = &output; r[4] = &heads; r[5] = &headDim; r[6] = &count;
+            r[7] = &partition;
             _reduce.Launch(s, ((uint)seqs, (uint)heads, 1), (uint)Math.Min(headDim, 256), 0, r);
         }
     }

@@ -1,6 +1,7 @@
 // Paged attention for decode (one new query token per sequence), GQA-aware: one CTA per
 // (sequence, kv head, context partition) computes every q head of the group, so each K/V byte is read once.
-// Long contexts split over blockIdx.z partitions of PARTITION tokens; decode_attention_reduce merges them.
+// Contexts split over blockIdx.z partitions of `part` tokens (≤ PARTITION; the host picks smaller partitions when
+// a small batch would leave SMs idle); decode_attention_reduce merges them.
 //
 // q:          [S, q_stride] (q of sequence s at row s; heads contiguous, d each)
 // out:        [S, hq * d] when gridDim.z == 1, else partial_* are written and the reduce kernel writes out.
@@ -16,7 +17,7 @@ __device__ void decode_attention_impl(const bf16* __restrict__ q, int q_stride, 
                                       float* __restrict__ partial_acc, float* __restrict__ partial_ml,
                                       const bf16* __restrict__ k_cache, const bf16* __restrict__ v_cache,
                                       const int* __restrict__ block_tables, int max_blocks,
-                                      const int* __restrict__ context_lens, int hq, int hkv, int block_size, float scale)
+                                      const int* __restrict__ context_lens, int hq, int hkv, int block_size, float scale, int part)
 {
     constexpr int TPT = D / 8;                  // threads per token: each holds 8 dims (16 bytes)
     constexpr int TOK_PER_PASS = DEC_THREADS / TPT;
@@ -25,8 +26,8 @@ __device__ void decode_attention_impl(const bf16* __restrict__ q, int q_stride, 
     const int s = blockIdx.x, kvh = blockIdx.y, split = blockIdx.z, nsplit = gridDim.z;
     const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
     const int L = context_lens[s];
-    const int start = split * PARTITION;
-    const int end = min(L, start + PARTITION);
+    const int start = split * part;
+    const int end = min(L, start + part);
     const int n = end - start;
 
     if (n <= 0)
@@ -204,10 +205,10 @@ __device__ void decode_attention_impl(const bf16* __restrict__ q, int q_stride, 
     extern "C" __global__ void __launch_bounds__(DEC_THREADS) decode_attention_d##D##_g##G(                         \
         const bf16* q, int q_stride, bf16* out, float* partial_acc, float* partial_ml, const bf16* k_cache,          \
         const bf16* v_cache, const int* block_tables, int max_blocks, const int* context_lens, int hq, int hkv,      \
-        int block_size, float scale)                                                                                 \
+        int block_size, float scale, int part)                                                                       \
     {                                                                                                                \
         decode_attention_impl<D, G>(q, q_stride, out, partial_acc, partial_ml, k_cache, v_cache, block_tables,       \
-                                    max_blocks, context_lens, hq, hkv, block_size, scale);                           \
+                                    max_blocks, context_lens, hq, hkv, block_size, scale, part);                     \
     }
 
 DECODE_KERNEL(16, 1) DECODE_KERNEL(16, 2) DECODE_KERNEL(16, 4) DECODE_KERNEL(16, 8) DECODE_KERNEL(16, 16)
@@ -219,11 +220,11 @@ DECODE_KERNEL(256, 1) DECODE_KERNEL(256, 2) DECODE_KERNEL(256, 4) DECODE_KERNEL(
 // Merges the partitions of each (sequence, q head): rescale each partial by exp(m_i - M), divide by the total sum.
 extern "C" __global__ void decode_attention_reduce(const float* __restrict__ partial_acc, const float* __restrict__ partial_ml,
                                                    const int* __restrict__ context_lens, bf16* __restrict__ out,
-                                                   int hq, int d, int nsplit)
+                                                   int hq, int d, int nsplit, int part)
 {
     const int s = blockIdx.x, h = blockIdx.y;
     const int L = context_lens[s];
-    const int valid = min(nsplit, (L + PARTITION - 1) / PARTITION);
+    const int valid = min(nsplit, (L + part - 1) / part);
     const float* ml = partial_ml + ((size_t)s * hq + h) * nsplit * 2;
     float M = NEG_INF;
     for (int i = 0; i < valid; i++) M = fmaxf(M, ml[2 * i]);
