@@ -113,7 +113,8 @@ public sealed unsafe class KernelLibrary : IDisposable
 
     private static int GroupBucket(int g) => g <= 1 ? 1 : g <= 2 ? 2 : g <= 4 ? 4 : g <= 8 ? 8 : 16;
 
-    private static int DecodeSharedBytes(int d, int gmax) => 4 * ((gmax * d) + (gmax * DecodePartition) + (2 * gmax) + (4 * gmax * d));
+    // q [G][D], per-warp Σ p·v [4][G][D] and per-warp (max, sum) [4][G][2], fp32.
+    private static int DecodeSharedBytes(int d, int gmax) => 4 * ((gmax * d) + (4 * gmax * d) + (8 * gmax));
 
     private static int PrefillSharedBytes(int d) => 2 * PrefillTile * (d + 8) * 2;
 

@@ -1,12 +1,13 @@
 // Paged attention for decode (one new query token per sequence), GQA-aware: one CTA per
-// (sequence, kv head, context partition) computes every q head of the group, so each K/V byte is read once.
+// (sequence, kv head, context partition) computes every q head of the group, so each K/V byte is read once,
+// in one pass with an online softmax.
 // Contexts split over blockIdx.z partitions of `part` tokens (≤ PARTITION; the host picks smaller partitions when
 // a small batch would leave SMs idle); decode_attention_reduce merges them.
 //
 // q:          [S, q_stride] (q of sequence s at row s; heads contiguous, d each)
 // out:        [S, hq * d] when gridDim.z == 1, else partial_* are written and the reduce kernel writes out.
 // caches:     [blocks, hkv, block_size, d]; block_tables [S, max_blocks]; context_lens [S] (0 = padding slot).
-// Dynamic shared memory: see decode_smem_bytes on the host (q, scores, cross-warp reduction).
+// Dynamic shared memory: DecodeSharedBytes on the host (q, per-warp partial sums and (max, sum) pairs).
 
 #define DEC_THREADS 128
 #define PARTITION 128
@@ -21,6 +22,7 @@ __device__ void decode_attention_impl(const bf16* __restrict__ q, int q_stride, 
 {
     constexpr int TPT = D / 8;                  // threads per token: each holds 8 dims (16 bytes)
     constexpr int TOK_PER_PASS = DEC_THREADS / TPT;
+    constexpr int UNROLL = GMAX >= 8 ? 2 : DEC_UNROLL;   // tokens in flight per thread; wide groups need the registers
     extern __shared__ float smem[];
     const int G = hq / hkv;
     const int s = blockIdx.x, kvh = blockIdx.y, split = blockIdx.z, nsplit = gridDim.z;
@@ -38,164 +40,160 @@ __device__ void decode_attention_impl(const bf16* __restrict__ q, int q_stride, 
     }
 
     float* q_s = smem;                   // [G][D], pre-scaled
-    float* scores = q_s + GMAX * D;      // [G][PARTITION]
-    float* ml = scores + GMAX * PARTITION; // [G][2] max, sum
-    float* red = ml + 2 * GMAX;          // [4 warps][G][D]
+    float* red = q_s + GMAX * D;         // [4 warps][G][D] per-warp partial sums of p·v
+    float* wml = red + 4 * GMAX * D;     // [4 warps][G][2] per-warp (max, sum)
 
     for (int i = tid; i < G * D; i += DEC_THREADS)
         q_s[i] = bf2f(q[(size_t)s * q_stride + (size_t)kvh * G * D + i]) * scale;
-    __syncthreads();
 
     const int c = tid % TPT;             // which 8 dims
-    // The partition's block ids, once, in shared memory: each token's address is then one shared read away
-    // instead of a dependent global load.
+    const int grp = tid / TPT;           // which token of each pass
+    // The partition's block ids, once, in shared memory: each token's address is then one shared read away.
     __shared__ int blk_s[PARTITION + 1];
     const int first_blk = start / block_size;
     const int nblk = (end - 1) / block_size - first_blk + 1;
     for (int i = tid; i < nblk; i += DEC_THREADS) blk_s[i] = block_tables[(size_t)s * max_blocks + first_blk + i];
     __syncthreads();
 
-    // Phase 1: scores for every token of the partition and every head of the group. Each thread loads
-    // DEC_UNROLL tokens before using any, so several 16-byte loads are in flight (decode is latency-bound).
-    const int rounds = (n + TOK_PER_PASS - 1) / TOK_PER_PASS;   // the same for every thread: shuffles stay converged
-    for (int r0 = 0; r0 < rounds; r0 += DEC_UNROLL)
-    {
-        float k[DEC_UNROLL][8];
-        int tt[DEC_UNROLL];
+    // One pass with an online softmax per head: every thread group keeps its own running (max, sum, Σ p·v) and loads
+    // each token's K and V together, so both are in flight at once and no score array or extra barrier is needed.
+    float m[GMAX], l[GMAX], acc[GMAX][8];
 #pragma unroll
-        for (int u = 0; u < DEC_UNROLL; u++)
+    for (int g = 0; g < GMAX; g++)
+    {
+        m[g] = NEG_INF;
+        l[g] = 0.f;
+#pragma unroll
+        for (int j = 0; j < 8; j++) acc[g][j] = 0.f;
+    }
+
+    const int rounds = (n + TOK_PER_PASS - 1) / TOK_PER_PASS;   // the same for every thread: shuffles stay converged
+    for (int r0 = 0; r0 < rounds; r0 += UNROLL)
+    {
+        float k[UNROLL][8], v[UNROLL][8];
+        int tt[UNROLL];
+#pragma unroll
+        for (int u = 0; u < UNROLL; u++)
         {
-            tt[u] = start + (r0 + u) * TOK_PER_PASS + tid / TPT;
+            tt[u] = start + (r0 + u) * TOK_PER_PASS + grp;
             if (tt[u] < end)
             {
                 const int blk = blk_s[tt[u] / block_size - first_blk];
-                unpack8(*(const uint4*)(k_cache + (((size_t)blk * hkv + kvh) * block_size + tt[u] % block_size) * D + c * 8), k[u]);
+                const size_t off = (((size_t)blk * hkv + kvh) * block_size + tt[u] % block_size) * D + c * 8;
+                unpack8(*(const uint4*)(k_cache + off), k[u]);
+                unpack8(*(const uint4*)(v_cache + off), v[u]);
             }
             else
             {
 #pragma unroll
-                for (int j = 0; j < 8; j++) k[u][j] = 0.f;
+                for (int j = 0; j < 8; j++) k[u][j] = v[u][j] = 0.f;
             }
         }
 #pragma unroll
-        for (int u = 0; u < DEC_UNROLL; u++)
+        for (int g = 0; g < GMAX; g++)
         {
-            if (r0 + u < rounds)
+            if (g < G)
             {
+                const float* qg = q_s + g * D + c * 8;
+                float sc[UNROLL];
+                float mx = m[g];
 #pragma unroll
-                for (int g = 0; g < GMAX; g++)
+                for (int u = 0; u < UNROLL; u++)
                 {
-                    if (g < G)
-                    {
-                        const float* qg = q_s + g * D + c * 8;
-                        float p = 0.f;
+                    float p = 0.f;
 #pragma unroll
-                        for (int j = 0; j < 8; j++) p += qg[j] * k[u][j];
+                    for (int j = 0; j < 8; j++) p += qg[j] * k[u][j];
 #pragma unroll
-                        for (int o = TPT / 2; o > 0; o >>= 1) p += __shfl_xor_sync(0xffffffffu, p, o);
-                        if (tt[u] < end && c == 0) scores[g * PARTITION + (tt[u] - start)] = p;
-                    }
+                    for (int o = TPT / 2; o > 0; o >>= 1) p += __shfl_xor_sync(0xffffffffu, p, o);
+                    sc[u] = tt[u] < end ? p : NEG_INF;
+                    mx = fmaxf(mx, sc[u]);
                 }
-            }
-        }
-    }
-    __syncthreads();
-
-    // Phase 2: softmax numerators per head, one warp per head.
-    for (int g = warp; g < G; g += DEC_THREADS / 32)
-    {
-        float* sg = scores + g * PARTITION;
-        float m = NEG_INF;
-        for (int i = lane; i < n; i += 32) m = fmaxf(m, sg[i]);
-        m = warp_max(m);
-        float l = 0.f;
-        for (int i = lane; i < n; i += 32)
-        {
-            const float e = __expf(sg[i] - m);
-            sg[i] = e;
-            l += e;
-        }
-        l = warp_sum(l);
-        if (lane == 0)
-        {
-            ml[2 * g] = m;
-            ml[2 * g + 1] = l;
-        }
-    }
-    __syncthreads();
-
-    // Phase 3: weighted sum of V; each thread accumulates its 8 dims for every head over its tokens.
-    float acc[GMAX][8];
-#pragma unroll
-    for (int g = 0; g < GMAX; g++)
-#pragma unroll
-        for (int j = 0; j < 8; j++) acc[g][j] = 0.f;
-    for (int t0 = start + tid / TPT; t0 < end; t0 += DEC_UNROLL * TOK_PER_PASS)
-    {
-        float v[DEC_UNROLL][8];
-#pragma unroll
-        for (int u = 0; u < DEC_UNROLL; u++)
-        {
-            const int t = t0 + u * TOK_PER_PASS;
-            if (t < end)
-            {
-                const int blk = blk_s[t / block_size - first_blk];
-                unpack8(*(const uint4*)(v_cache + (((size_t)blk * hkv + kvh) * block_size + t % block_size) * D + c * 8), v[u]);
-            }
-        }
-#pragma unroll
-        for (int u = 0; u < DEC_UNROLL; u++)
-        {
-            const int t = t0 + u * TOK_PER_PASS;
-            if (t < end)
-            {
-#pragma unroll
-                for (int g = 0; g < GMAX; g++)
+                if (mx != NEG_INF)
                 {
-                    if (g < G)
+                    const float alpha = __expf(m[g] - mx);   // 0 while nothing was seen (m = -inf)
+                    l[g] *= alpha;
+#pragma unroll
+                    for (int j = 0; j < 8; j++) acc[g][j] *= alpha;
+#pragma unroll
+                    for (int u = 0; u < UNROLL; u++)
                     {
-                        const float p = scores[g * PARTITION + (t - start)];
+                        const float p = __expf(sc[u] - mx);
+                        l[g] += p;
 #pragma unroll
                         for (int j = 0; j < 8; j++) acc[g][j] += p * v[u][j];
                     }
+                    m[g] = mx;
                 }
             }
         }
     }
-    // Tokens were spread over the thread groups of a warp, then over warps: fold both.
+
+    // Merge the thread groups of each warp (same dims, other tokens), then the warps through shared memory.
 #pragma unroll
-    for (int o = 16; o >= TPT; o >>= 1)
+    for (int o = TPT; o < 32; o <<= 1)
+    {
 #pragma unroll
         for (int g = 0; g < GMAX; g++)
+        {
+            if (g < G)
+            {
+                const float mo = __shfl_xor_sync(0xffffffffu, m[g], o);
+                const float lo = __shfl_xor_sync(0xffffffffu, l[g], o);
+                const float M = fmaxf(m[g], mo);
+                const float wa = m[g] == NEG_INF ? 0.f : __expf(m[g] - M);
+                const float wb = mo == NEG_INF ? 0.f : __expf(mo - M);
+                l[g] = l[g] * wa + lo * wb;
 #pragma unroll
-            for (int j = 0; j < 8; j++) acc[g][j] += __shfl_xor_sync(0xffffffffu, acc[g][j], o);
+                for (int j = 0; j < 8; j++) acc[g][j] = acc[g][j] * wa + __shfl_xor_sync(0xffffffffu, acc[g][j], o) * wb;
+                m[g] = M;
+            }
+        }
+    }
     if (lane < TPT)
     {
 #pragma unroll
         for (int g = 0; g < GMAX; g++)
+        {
             if (g < G)
+            {
 #pragma unroll
                 for (int j = 0; j < 8; j++) red[(warp * G + g) * D + c * 8 + j] = acc[g][j];
+                if (lane == 0)
+                {
+                    wml[(warp * G + g) * 2] = m[g];
+                    wml[(warp * G + g) * 2 + 1] = l[g];
+                }
+            }
+        }
     }
     __syncthreads();
     for (int i = tid; i < G * D; i += DEC_THREADS)
     {
         const int g = i / D, dd = i % D;
-        float sum = 0.f;
+        float M = NEG_INF;
 #pragma unroll
-        for (int w = 0; w < DEC_THREADS / 32; w++) sum += red[(w * G + g) * D + dd];
+        for (int w = 0; w < DEC_THREADS / 32; w++) M = fmaxf(M, wml[(w * G + g) * 2]);
+        float sum = 0.f, total = 0.f;
+#pragma unroll
+        for (int w = 0; w < DEC_THREADS / 32; w++)
+        {
+            const float mw = wml[(w * G + g) * 2];
+            const float wt = mw == NEG_INF ? 0.f : __expf(mw - M);
+            sum += red[(w * G + g) * D + dd] * wt;
+            total += wml[(w * G + g) * 2 + 1] * wt;
+        }
         const int h = kvh * G + g;
         if (nsplit == 1)
         {
-            out[(size_t)s * hq * D + (size_t)h * D + dd] = f2bf(sum / ml[2 * g + 1]);
+            out[(size_t)s * hq * D + (size_t)h * D + dd] = f2bf(sum / total);
         }
         else
         {
             partial_acc[(((size_t)s * hq + h) * nsplit + split) * D + dd] = sum;
             if (dd == 0)
             {
-                partial_ml[(((size_t)s * hq + h) * nsplit + split) * 2] = ml[2 * g];
-                partial_ml[(((size_t)s * hq + h) * nsplit + split) * 2 + 1] = ml[2 * g + 1];
+                partial_ml[(((size_t)s * hq + h) * nsplit + split) * 2] = M;
+                partial_ml[(((size_t)s * hq + h) * nsplit + split) * 2 + 1] = total;
             }
         }
     }
