@@ -33,9 +33,37 @@ public sealed class NatsServer : IAsyncDisposable
 
     public static async Task<NatsServer> StartAsync(params string[] extraArgs)
     {
-        var server = new NatsServer(FreePort(), extraArgs);
-        await server.RestartAsync();
-        return server;
+        // The free port is only free when it was picked: another test process may start its own server on it first.
+        // Then this server exits ("address already in use") and a new port is tried.
+        for (int attempt = 1; ; attempt++)
+        {
+            var server = new NatsServer(FreePort(), extraArgs);
+            try
+            {
+                await server.RestartAsync();
+                return server;
+            }
+            catch (PortTakenException) when (attempt < 5)
+            {
+                await server.KillAsync();
+            }
+        }
+    }
+
+    /// <summary>Starts a server on <paramref name="port"/> without retrying elsewhere (tests of the fixture itself).</summary>
+    public static async Task<NatsServer> StartOnPortAsync(int port, params string[] extraArgs)
+    {
+        var server = new NatsServer(port, extraArgs);
+        try
+        {
+            await server.RestartAsync();
+            return server;
+        }
+        catch
+        {
+            await server.KillAsync();
+            throw;
+        }
     }
 
     /// <summary>Writes a nats-server config file and returns the "-c path" arguments for it.</summary>
@@ -65,32 +93,47 @@ public sealed class NatsServer : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
-        process = Process.Start(info) ?? throw new InvalidOperationException("nats-server did not start.");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (DateTime.UtcNow < deadline)
+        // Ready means this process said so: a TCP probe of the port could reach another test's server on the same port
+        // (the clusters of two tests would then share one bus and serve each other's requests).
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        DataReceivedEventHandler watch = (_, e) =>
         {
-            if (process.HasExited)
+            if (e.Data is null)
             {
-                throw new InvalidOperationException($"nats-server exited with code {process.ExitCode}.");
-            }
-
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, Port);
                 return;
             }
-            catch (SocketException)
+
+            output.Enqueue(e.Data);
+            if (e.Data.Contains("Server is ready", StringComparison.Ordinal))
             {
-                await Task.Delay(20);
+                ready.TrySetResult();
             }
+        };
+        process = Process.Start(info) ?? throw new InvalidOperationException("nats-server did not start.");
+        process.OutputDataReceived += watch;
+        process.ErrorDataReceived += watch;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var exited = process.WaitForExitAsync();
+        var finished = await Task.WhenAny(ready.Task, exited, Task.Delay(TimeSpan.FromSeconds(10)));
+        if (finished == ready.Task)
+        {
+            return;
         }
 
-        throw new TimeoutException("nats-server did not start listening within 10 s.");
+        string log = string.Join('\n', output);
+        if (finished == exited)
+        {
+            if (log.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new PortTakenException($"nats-server could not listen on port {Port}:\n{log}");
+            }
+
+            throw new InvalidOperationException($"nats-server exited with code {process.ExitCode}:\n{log}");
+        }
+
+        throw new TimeoutException($"nats-server did not report ready within 10 s:\n{log}");
     }
 
     /// <summary>Kills the server abruptly (SIGKILL): clients see their connections drop.</summary>
