@@ -22,9 +22,10 @@ public sealed class StageRuntimeBatchingTests : IDisposable
     private readonly string _modelDirectory = Path.Combine(Path.GetTempPath(), "llmserve-worker-tests", Guid.NewGuid().ToString("N"));
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)] // async scheduling: a step planned while the previous one runs, decode inputs deferred
-    public void Random_arrivals_give_every_request_its_alone_output(int stepsInFlight)
+    [InlineData(1, 1)]
+    [InlineData(2, 1)] // async scheduling: a step planned while the previous one runs, decode inputs deferred
+    [InlineData(1, 2)] // two pipeline stages, the first one's activations passed to the second through their wire form
+    public void Random_arrivals_give_every_request_its_alone_output(int stepsInFlight, int stages)
     {
         LlmServe.AllInOne.Demo.DemoModelWriter.Write(_modelDirectory, seed: 11);
         var random = new Random(43);
@@ -39,7 +40,7 @@ public sealed class StageRuntimeBatchingTests : IDisposable
         var mismatches = new List<string>();
         for (int trial = 0; trial < 30; trial++)
         {
-            var outputs = RunBatched(work, new Random(trial), stepsInFlight);
+            var outputs = RunBatched(work, new Random(trial), stepsInFlight, stages);
             for (int i = 0; i < work.Count; i++)
             {
                 if (!alone[i].SequenceEqual(outputs[i]))
@@ -51,11 +52,29 @@ public sealed class StageRuntimeBatchingTests : IDisposable
         Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
     }
 
-    private List<int>[] RunBatched(List<(int[] Prompt, int MaxTokens)> work, Random random, int stepsInFlight)
+    private List<int>[] RunBatched(List<(int[] Prompt, int MaxTokens)> work, Random random, int stepsInFlight, int stages)
     {
-        using var runtime = new StageRuntime(
-            LlamaModel.Load(_modelDirectory, new CpuBackend(new BackendOptions { Threads = 1 }), new ModelLoadOptions { MaxBatchTokens = 512, MaxSeqs = 64 }),
-            kvBlocks: 2048, blockSize: 16, stageIndex: 0);
+        var runtimes = Enumerable.Range(0, stages).Select(stage => new StageRuntime(
+            LlamaModel.Load(_modelDirectory, new CpuBackend(new BackendOptions { Threads = 1 }), new ModelLoadOptions
+            {
+                MaxBatchTokens = 512, MaxSeqs = 64, FirstLayer = stage, LayerCount = stages == 1 ? null : 1,
+            }),
+            kvBlocks: 2048, blockSize: 16, stageIndex: stage)).ToArray();
+        try
+        {
+            return RunBatched(work, random, stepsInFlight, runtimes);
+        }
+        finally
+        {
+            foreach (var runtime in runtimes)
+            {
+                runtime.Dispose();
+            }
+        }
+    }
+
+    private static List<int>[] RunBatched(List<(int[] Prompt, int MaxTokens)> work, Random random, int stepsInFlight, StageRuntime[] runtimes)
+    {
         var planner = new StepPlanner(new KvCacheManager(2048, 16, enablePrefixCaching: true, watermarkBlocks: 20),
             new PlannerLimits { MaxNumSeqs = 64, MaxNumBatchedTokens = 512, MaxModelLen = 4096, MaxStepsInFlight = stepsInFlight });
         var outputs = work.Select(_ => new List<int>()).ToArray();
@@ -79,8 +98,15 @@ public sealed class StageRuntimeBatchingTests : IDisposable
             }
             while (planner.CanPlan && planner.PlanStep() is { } plan)
             {
-                // The worker gets the plan over the bus: a copy, as the service sends it.
-                results.Enqueue(runtime.Execute(StepPlan.Parser.ParseFrom(plan.ToByteArray()), null).Result!);
+                // Each stage gets the plan (and the previous stage's activations) over the bus: copies, as the services send them.
+                HiddenStates? hidden = null;
+                StageStepResult outcome = default!;
+                foreach (var runtime in runtimes)
+                {
+                    outcome = runtime.Execute(StepPlan.Parser.ParseFrom(plan.ToByteArray()), hidden is null ? null : HiddenStates.Parser.ParseFrom(hidden.ToByteArray()));
+                    hidden = outcome.Hidden;
+                }
+                results.Enqueue(outcome.Result!);
             }
             if (results.Count > 0)
             {
