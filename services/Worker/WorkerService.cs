@@ -170,6 +170,12 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
                 continue;
             }
 
+            if (plan.StepId <= Volatile.Read(ref _lastStepId))
+            {
+                // Step ids only grow while one scheduler serves (a new one rolls call first, which resets this). A plan seen
+                // again (the bus re-sends what a dropped connection may already have delivered) appends its blocks twice.
+                LogStepOutOfOrder(logger, plan.StepId, _lastStepId);
+            }
             var clock = Stopwatch.StartNew();
             try
             {
@@ -183,7 +189,7 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
                     input = await _inbox.TakeAsync(plan.StepId, generation, _options.StageInputTimeout, cancellationToken);
                 }
                 var outcome = runtime.Execute(plan, input);
-                _lastStepId = plan.StepId;
+                Volatile.Write(ref _lastStepId, plan.StepId);
                 if (outcome.Hidden is not null && nextStageSubject is not null)
                 {
                     await bus.PublishAsync(nextStageSubject, outcome.Hidden.ToByteArray(), cancellationToken: cancellationToken);
@@ -258,6 +264,7 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
             // of a step planned before the roll call ends now, or this stage would sit out the new steps until it timed out.
             _inbox.Abandon();
             _runtime!.Reset();
+            Volatile.Write(ref _lastStepId, 0);
             await AnnounceAsync(cancellationToken);
         }
     }
@@ -276,6 +283,9 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Step {StepId} failed")]
     private static partial void LogStepFailed(ILogger logger, Exception exception, ulong stepId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Step {StepId} arrived after step {LastStepId}: a repeated or out-of-order plan")]
+    private static partial void LogStepOutOfOrder(ILogger logger, ulong stepId, ulong lastStepId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Heartbeat not sent: {Reason}")]
     private static partial void LogHeartbeatFailed(ILogger logger, string reason);

@@ -5,7 +5,8 @@ namespace LlmServe.Scheduler.Tests.Fakes;
 /// <summary>
 /// A deterministic stand-in for the model and its paged KV cache. Fed tokens are written into the physical
 /// slots the block tables name; the next token is a hash of the tokens read back through the block table.
-/// So a wrong block table, a block freed too early or a bad prefix hit changes the output.
+/// So a wrong block table, a block freed too early or a bad prefix hit changes the output, and a write into a block
+/// another live sequence holds throws.
 /// </summary>
 internal sealed class FakeWorker
 {
@@ -59,6 +60,7 @@ internal sealed class FakeWorker
                         ? last
                         : throw new InvalidOperationException($"sequence {s.SequenceId}: deferred token before any sample");
                 }
+                CheckExclusiveWrite(s.SequenceId, table[pos / _blockSize]);
                 _slots[Slot(table, pos)] = fed;
             }
             if (s.Sample)
@@ -108,4 +110,17 @@ internal sealed class FakeWorker
     }
 
     private int Slot(List<int> table, int pos) => (table[pos / _blockSize] * _blockSize) + (pos % _blockSize);
+
+    // A block in two live tables is a shared full prefix: it must never be written again, or one sequence's KV would
+    // change under the other. (A later row of the same step that hits a block this row completes joins its table after.)
+    private void CheckExclusiveWrite(ulong writer, int block)
+    {
+        foreach (var (id, table) in _tables)
+        {
+            if (id != writer && table.Contains(block))
+            {
+                throw new InvalidOperationException($"sequence {writer} writes block {block}, which sequence {id} also holds");
+            }
+        }
+    }
 }

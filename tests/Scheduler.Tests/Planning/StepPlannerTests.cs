@@ -423,4 +423,93 @@ public sealed class StepPlannerTests
         Assert.True(h.Planner.PreemptionsTotal > 0);
         Assert.True(h.Cache.PrefixHitTokens > 0);
     }
+
+    /// <summary>
+    /// The fake model reads every token back through the block tables, so a block shared by mistake, freed too early,
+    /// a bad prefix hit or a stale table changes what a request produces: random arrivals, cancels, preemptions and
+    /// prefix hits must leave every request that was not cancelled with exactly what it produces alone.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 48, 4)]
+    [InlineData(2, 48, 4)] // async scheduling
+    [InlineData(1, 300, 16)]
+    [InlineData(2, 300, 16)]
+    public void Random_operations_leave_every_request_its_alone_output(int stepsInFlight, int blocks, int blockSize)
+    {
+        int checkedChoices = 0;
+        for (int seed = 0; seed < 8; seed++)
+        {
+            var random = new Random(seed);
+            var limits = new PlannerLimits
+            {
+                MaxNumSeqs = 16, MaxNumBatchedTokens = 96, MaxModelLen = 200, MaxWaiting = 10_000, EosTokenIds = [3],
+                MaxStepsInFlight = stepsInFlight,
+            };
+            var h = new PlannerHarness(blocks, blockSize, prefixCaching: true, watermarkBlocks: 2, limits: limits);
+            var expected = new Dictionary<string, List<int>>();
+            var cancelled = new HashSet<string>();
+            int[][] shared = [Prompt(12, 100), Prompt(20, 101)];
+            for (int op = 0; op < 2000; op++)
+            {
+                int action = random.Next(10);
+                if (action < 3)
+                {
+                    int[] prompt = random.Next(2) == 0
+                        ? Prompt(random.Next(1, 60), random.Next())
+                        : [.. shared[random.Next(2)], .. Prompt(random.Next(1, 10), random.Next())];
+                    string id = $"r{op}";
+                    int maxTokens = random.Next(1, 40);
+                    bool ignoreEos = random.Next(4) == 0;
+                    try
+                    {
+                        h.Submit(prompt, maxTokens, n: random.Next(1, 4), id: id, configure: s => s.IgnoreEos = ignoreEos);
+                    }
+                    catch (SchedulingException)
+                    {
+                        continue; // too long for this tiny cache
+                    }
+                    expected[id] = Alone(h.Worker, prompt, maxTokens, ignoreEos);
+                }
+                else if (action < 4 && expected.Count > 0)
+                {
+                    string id = expected.Keys.ElementAt(random.Next(expected.Count));
+                    h.Planner.Cancel(id, -1, FinishReason.Abort);
+                    cancelled.Add(id);
+                    h.Collect();
+                }
+                else
+                {
+                    h.Step();
+                }
+            }
+            h.RunToCompletion();
+            foreach (var ((id, choice), tokens) in h.Outputs)
+            {
+                if (!cancelled.Contains(id))
+                {
+                    Assert.True(expected[id].SequenceEqual(tokens), $"seed {seed}, {id} choice {choice}: expected {string.Join(",", expected[id])}, got {string.Join(",", tokens)}");
+                    checkedChoices++;
+                }
+            }
+            h.AssertNoLeaks();
+        }
+        Assert.True(checkedChoices > 1000, $"only {checkedChoices} choices ran to the end");
+    }
+
+    private static List<int> Alone(FakeWorker model, int[] prompt, int maxTokens, bool ignoreEos)
+    {
+        var tokens = prompt.ToList();
+        var output = new List<int>();
+        while (output.Count < maxTokens)
+        {
+            int token = model.NextToken(tokens.ToArray());
+            tokens.Add(token);
+            output.Add(token);
+            if (token == 3 && !ignoreEos)
+            {
+                break;
+            }
+        }
+        return output;
+    }
 }
