@@ -170,6 +170,11 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
                 continue;
             }
 
+            bool trace = logger.IsEnabled(LogLevel.Trace);
+            if (trace)
+            {
+                LogPlanReceived(logger, plan.StepId, message.Payload.Length, PayloadFingerprint.Of(message.Payload.Span));
+            }
             if (plan.StepId <= Volatile.Read(ref _lastStepId))
             {
                 // Step ids only grow while one scheduler serves (a new one rolls call first, which resets this). A plan seen
@@ -187,11 +192,20 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
                         throw new InvalidOperationException($"step {plan.StepId} was abandoned: a newer step plan is already queued");
                     }
                     input = await _inbox.TakeAsync(plan.StepId, generation, _options.StageInputTimeout, cancellationToken);
+                    if (trace)
+                    {
+                        LogActivations(logger, "taken", plan.StepId, input.StepId, input.Rows, PayloadFingerprint.Of(input.Hidden.Span), PayloadFingerprint.Of(input.Residual.Span));
+                    }
                 }
                 var outcome = runtime.Execute(plan, input);
                 Volatile.Write(ref _lastStepId, plan.StepId);
                 if (outcome.Hidden is not null && nextStageSubject is not null)
                 {
+                    if (trace)
+                    {
+                        var sent = outcome.Hidden;
+                        LogActivations(logger, "sent", plan.StepId, sent.StepId, sent.Rows, PayloadFingerprint.Of(sent.Hidden.Span), PayloadFingerprint.Of(sent.Residual.Span));
+                    }
                     await bus.PublishAsync(nextStageSubject, outcome.Hidden.ToByteArray(), cancellationToken: cancellationToken);
                 }
                 else if (runtime.Model.IsLastStage)
@@ -286,6 +300,12 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Step {StepId} arrived after step {LastStepId}: a repeated or out-of-order plan")]
     private static partial void LogStepOutOfOrder(ILogger logger, ulong stepId, ulong lastStepId);
+
+    [LoggerMessage(Level = LogLevel.Trace, Message = "Step {StepId} plan received: {Bytes} bytes, fingerprint {Fingerprint:x16}")]
+    private static partial void LogPlanReceived(ILogger logger, ulong stepId, int bytes, ulong fingerprint);
+
+    [LoggerMessage(Level = LogLevel.Trace, Message = "Step {StepId} activations {Direction}: step {ActivationStepId}, {Rows} rows, hidden {Hidden:x16}, residual {Residual:x16}")]
+    private static partial void LogActivations(ILogger logger, string direction, ulong stepId, ulong activationStepId, int rows, ulong hidden, ulong residual);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Heartbeat not sent: {Reason}")]
     private static partial void LogHeartbeatFailed(ILogger logger, string reason);

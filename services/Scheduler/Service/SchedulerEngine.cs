@@ -44,6 +44,7 @@ internal sealed class SchedulerEngine
         _options = options;
         _publisher = publisher;
         _logger = logger;
+        publisher.TraceFingerprints = logger.IsEnabled(LogLevel.Trace);
         _time = time;
         _registry = new WorkerRegistry(options.WorkerTimeout);
         _notReadySince = time.GetUtcNow();
@@ -328,6 +329,10 @@ internal sealed class SchedulerEngine
                 _oldestStepSent = _newestStepSent;
             }
             await _publisher.PublishStepAsync(plan, cancellationToken).ConfigureAwait(false);
+            if (_publisher.TraceFingerprints)
+            {
+                _logger.StepPlanSent(plan.StepId, _publisher.LastStepBytes, _publisher.LastStepFingerprint);
+            }
         }
         // Deltas go after the next step is on its way: the workers compute while we fan out tokens.
         await _publisher.PublishOutputsAsync(_planner.Outputs, cancellationToken).ConfigureAwait(false);

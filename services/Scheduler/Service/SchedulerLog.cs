@@ -46,4 +46,7 @@ internal static partial class SchedulerLog
 
     [LoggerMessage(13, LogLevel.Warning, "Request {RequestId}: no detokenizer serves its shard; failed with NO_WORKERS")]
     public static partial void DetokUnreachable(this ILogger logger, string requestId);
+
+    [LoggerMessage(15, LogLevel.Trace, "Step {StepId} plan sent: {Bytes} bytes, fingerprint {Fingerprint:x16}")]
+    public static partial void StepPlanSent(this ILogger logger, ulong stepId, int bytes, ulong fingerprint);
 }

@@ -72,6 +72,15 @@ internal sealed class SchedulerPublisher
 
     public string SchedulerId { get; }
 
+    /// <summary>Whether <see cref="PublishStepAsync"/> hashes each plan it sends (trace logging only: it reads every byte).</summary>
+    public bool TraceFingerprints { get; set; }
+
+    /// <summary><see cref="PayloadFingerprint"/> of the last plan sent, when <see cref="TraceFingerprints"/> is on.</summary>
+    public ulong LastStepFingerprint { get; private set; }
+
+    /// <summary>Size of the last plan sent.</summary>
+    public int LastStepBytes { get; private set; }
+
     /// <summary>Where NATS reports a delta no detokenizer received: <c>{this}.r.{request}</c> (a start) or <c>{this}.s.{shard}</c> (a step's batch).</summary>
     public string NoRespondersSubject { get; }
 
@@ -83,6 +92,8 @@ internal sealed class SchedulerPublisher
         int slot = (int)(plan.StepId % PlannedRing);
         _plannedStepIds[slot] = plan.StepId;
         _plannedAtUs[slot] = UnixMicros.Now(_time);
+        LastStepFingerprint = TraceFingerprints ? PayloadFingerprint.Of(_buffer.WrittenSpan) : 0;
+        LastStepBytes = _buffer.WrittenCount;
         return _bus.PublishAsync(_stepSubject, _buffer.WrittenMemory, cancellationToken: cancellationToken);
     }
 
