@@ -174,6 +174,7 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
             if (trace)
             {
                 LogPlanReceived(logger, plan.StepId, message.Payload.Length, PayloadFingerprint.Of(message.Payload.Span));
+                LogPlanBytes(logger, plan.StepId, Convert.ToBase64String(message.Payload.Span));
             }
             if (plan.StepId <= Volatile.Read(ref _lastStepId))
             {
@@ -303,6 +304,11 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
 
     [LoggerMessage(Level = LogLevel.Trace, Message = "Step {StepId} plan received: {Bytes} bytes, fingerprint {Fingerprint:x16}")]
     private static partial void LogPlanReceived(ILogger logger, ulong stepId, int bytes, ulong fingerprint);
+
+    // The plan itself, so a run that went wrong can be replayed through a stage runtime in process. Token ids only:
+    // plans carry no text.
+    [LoggerMessage(Level = LogLevel.Trace, Message = "Step {StepId} plan bytes: {Base64}")]
+    private static partial void LogPlanBytes(ILogger logger, ulong stepId, string base64);
 
     [LoggerMessage(Level = LogLevel.Trace, Message = "Step {StepId} activations {Direction}: step {ActivationStepId}, {Rows} rows, hidden {Hidden:x16}, residual {Residual:x16}")]
     private static partial void LogActivations(ILogger logger, string direction, ulong stepId, ulong activationStepId, int rows, ulong hidden, ulong residual);
