@@ -378,9 +378,7 @@ public sealed class StepPlannerTests
             int action = random.Next(10);
             if (action < 3)
             {
-                int[] prompt = random.Next(2) == 0
-                    ? Prompt(random.Next(1, 60), random.Next())
-                    : [.. shared[random.Next(2)], .. Prompt(random.Next(1, 10), random.Next())];
+                int[] prompt = RandomPrompt(random, shared);
                 string id = $"r{op}";
                 try
                 {
@@ -454,9 +452,7 @@ public sealed class StepPlannerTests
                 int action = random.Next(10);
                 if (action < 3)
                 {
-                    int[] prompt = random.Next(2) == 0
-                        ? Prompt(random.Next(1, 60), random.Next())
-                        : [.. shared[random.Next(2)], .. Prompt(random.Next(1, 10), random.Next())];
+                    int[] prompt = RandomPrompt(random, shared);
                     string id = $"r{op}";
                     int maxTokens = random.Next(1, 40);
                     bool ignoreEos = random.Next(4) == 0;
@@ -512,4 +508,9 @@ public sealed class StepPlannerTests
         }
         return output;
     }
+
+    // Half fresh prompts, half one of the shared prefixes plus a short tail, so prefix-cache hits happen.
+    private static int[] RandomPrompt(Random random, int[][] shared) => random.Next(2) == 0
+        ? Prompt(random.Next(1, 60), random.Next())
+        : [.. shared[random.Next(2)], .. Prompt(random.Next(1, 10), random.Next())];
 }
