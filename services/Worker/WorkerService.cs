@@ -21,6 +21,9 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
 {
     private readonly WorkerOptions _options = options.Value;
     private readonly StageInputInbox _inbox = new();
+    // Step plans and roll calls, in arrival order, for the one loop that touches the stage runtime: a roll call's reset
+    // must not run while a step executes on another thread.
+    private readonly Channel<BusMessage> _work = Channel.CreateUnbounded<BusMessage>(); // not single-reader: RunStepsAsync reads Count
     private readonly string _workerId = string.IsNullOrWhiteSpace(options.Value.WorkerId)
         ? $"{Environment.MachineName}-{Environment.ProcessId}-{options.Value.StageIndex}"
         : options.Value.WorkerId!;
@@ -43,9 +46,10 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
 
         var tasks = new List<Task>
         {
-            RunStepsAsync(steps, stoppingToken),
+            QueueStepsAsync(steps, stoppingToken),
+            QueueRollCallsAsync(rollCalls, stoppingToken),
+            RunStepsAsync(stoppingToken),
             HeartbeatAsync(stoppingToken),
-            AnswerRollCallsAsync(rollCalls, stoppingToken),
         };
         if (hidden is not null)
         {
@@ -133,31 +137,52 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
     /// that arrives while this stage still waits for an earlier plan's activations means the earlier one is void (its
     /// scheduler gave up on it): the wait ends instead of holding every later step for StageInputTimeout.
     /// </summary>
-    private async Task QueueStepsAsync(IBusSubscription steps, ChannelWriter<BusMessage> queue, CancellationToken cancellationToken)
+    private async Task QueueStepsAsync(IBusSubscription steps, CancellationToken cancellationToken)
     {
         try
         {
             await foreach (var message in steps.ReadAllAsync(cancellationToken))
             {
                 _inbox.Abandon();
-                queue.TryWrite(message);
+                _work.Writer.TryWrite(message);
             }
         }
         finally
         {
-            queue.TryComplete();
+            _work.Writer.TryComplete();
         }
     }
 
-    private async Task RunStepsAsync(IBusSubscription steps, CancellationToken cancellationToken)
+    /// <summary>
+    /// A (re)started scheduler knows no sequences: the step loop forgets ours and announces capacity again, in order with
+    /// the plans around it. A wait for activations of a step planned before the roll call ends now, or this stage would
+    /// sit out the new steps until it timed out.
+    /// </summary>
+    private async Task QueueRollCallsAsync(IBusSubscription rollCalls, CancellationToken cancellationToken)
+    {
+        await foreach (var message in rollCalls.ReadAllAsync(cancellationToken))
+        {
+            _inbox.Abandon();
+            _work.Writer.TryWrite(message);
+        }
+    }
+
+    private async Task RunStepsAsync(CancellationToken cancellationToken)
     {
         var runtime = _runtime!;
         string resultSubject = Subjects.Result(_options.Model, _options.ReplicaId);
         string? nextStageSubject = runtime.Model.IsLastStage ? null : Subjects.Hidden(_options.Model, _options.ReplicaId, _options.StageIndex + 1);
-        var queue = Channel.CreateUnbounded<BusMessage>(); // not single-reader: RunStepsAsync reads Count
-        var pump = QueueStepsAsync(steps, queue.Writer, cancellationToken);
+        string rollCallSubject = Subjects.RollCall(_options.Model, _options.ReplicaId);
+        var queue = _work;
         await foreach (var message in queue.Reader.ReadAllAsync(cancellationToken))
         {
+            if (message.Subject == rollCallSubject)
+            {
+                runtime.Reset();
+                Volatile.Write(ref _lastStepId, 0);
+                await AnnounceAsync(cancellationToken);
+                continue;
+            }
             long generation = _inbox.Generation;
             StepPlan plan;
             try
@@ -214,7 +239,12 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
                     var result = outcome.Result ?? new StepResult { StepId = plan.StepId };
                     result.WorkerId = _workerId;
                     result.ExecuteMicros = (long)clock.Elapsed.TotalMicroseconds;
-                    await bus.PublishAsync(resultSubject, result.ToByteArray(), cancellationToken: cancellationToken);
+                    byte[] bytes = result.ToByteArray();
+                    if (trace)
+                    {
+                        LogResultSent(logger, plan.StepId, bytes.Length, PayloadFingerprint.Of(bytes), Convert.ToBase64String(bytes));
+                    }
+                    await bus.PublishAsync(resultSubject, bytes, cancellationToken: cancellationToken);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -231,7 +261,6 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
                 await bus.PublishAsync(resultSubject, failure.ToByteArray(), cancellationToken: cancellationToken);
             }
         }
-        await pump;
     }
 
     private async Task ReceiveActivationsAsync(IBusSubscription hidden, CancellationToken cancellationToken)
@@ -271,19 +300,6 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
         }
     }
 
-    private async Task AnswerRollCallsAsync(IBusSubscription rollCalls, CancellationToken cancellationToken)
-    {
-        await foreach (var _ in rollCalls.ReadAllAsync(cancellationToken))
-        {
-            // A (re)started scheduler knows no sequences: forget ours and announce capacity again. A wait for activations
-            // of a step planned before the roll call ends now, or this stage would sit out the new steps until it timed out.
-            _inbox.Abandon();
-            _runtime!.Reset();
-            Volatile.Write(ref _lastStepId, 0);
-            await AnnounceAsync(cancellationToken);
-        }
-    }
-
     public override void Dispose()
     {
         _runtime?.Dispose();
@@ -309,6 +325,10 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
     // plans carry no text.
     [LoggerMessage(Level = LogLevel.Trace, Message = "Step {StepId} plan bytes: {Base64}")]
     private static partial void LogPlanBytes(ILogger logger, ulong stepId, string base64);
+
+    // The sampled token ids (no text), so a replay can tell a wrong sample here from a token changed on the way.
+    [LoggerMessage(Level = LogLevel.Trace, Message = "Step {StepId} result sent: {Bytes} bytes, fingerprint {Fingerprint:x16}: {Base64}")]
+    private static partial void LogResultSent(ILogger logger, ulong stepId, int bytes, ulong fingerprint, string base64);
 
     [LoggerMessage(Level = LogLevel.Trace, Message = "Step {StepId} activations {Direction}: step {ActivationStepId}, {Rows} rows, hidden {Hidden:x16}, residual {Residual:x16}")]
     private static partial void LogActivations(ILogger logger, string direction, ulong stepId, ulong activationStepId, int rows, ulong hidden, ulong residual);

@@ -67,6 +67,12 @@ public sealed class ContinuousBatchingTests
                 problems.Add($"request {i}: usage {outcome.Usage}, finish {outcome.FinishReason}");
             }
         }
+        // With LLMSERVE_E2E_LOGS set to a folder, every run's service output is kept there (traced runs can be replayed).
+        if (Environment.GetEnvironmentVariable("LLMSERVE_E2E_LOGS") is { Length: > 0 } folder)
+        {
+            Directory.CreateDirectory(folder);
+            File.WriteAllText(Path.Combine(folder, $"batching-{stages}-stages-{(asyncScheduling ? "async" : "sync")}-{DateTime.UtcNow:HHmmss}{(problems.Count > 0 ? "-FAILED" : "")}.log"), cluster.Logs);
+        }
         Assert.True(problems.Count == 0, $"{problems.Count} problems:\n{string.Join("\n", problems)}\n{cluster.Logs}");
     }
 

@@ -140,6 +140,10 @@ internal sealed class SchedulerEngine
     public async ValueTask OnResultAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         StepResult? result = Parse(StepResult.Parser, payload, "result");
+        if (result is not null && _publisher.TraceFingerprints)
+        {
+            _logger.StepResultReceived(result.StepId, payload.Length, PayloadFingerprint.Of(payload.Span));
+        }
         if (result is null || _planner is null || !_planner.StepInFlight || result.StepId != _planner.OldestStepInFlight)
         {
             return; // a result from before a failure, or for a planner that no longer exists

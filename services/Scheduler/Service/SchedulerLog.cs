@@ -49,4 +49,7 @@ internal static partial class SchedulerLog
 
     [LoggerMessage(15, LogLevel.Trace, "Step {StepId} plan sent: {Bytes} bytes, fingerprint {Fingerprint:x16}")]
     public static partial void StepPlanSent(this ILogger logger, ulong stepId, int bytes, ulong fingerprint);
+
+    [LoggerMessage(16, LogLevel.Trace, "Step {StepId} result received: {Bytes} bytes, fingerprint {Fingerprint:x16}")]
+    public static partial void StepResultReceived(this ILogger logger, ulong stepId, int bytes, ulong fingerprint);
 }
