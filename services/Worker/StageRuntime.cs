@@ -139,13 +139,13 @@ internal sealed class StageRuntime : IDisposable
     }
 
     // A deferred token is this stage's own previous sample for the sequence (async scheduling): only a stage that
-    // both embeds and samples has it. A token given outright must be that same sample: anything else means the
-    // scheduler's copy of the sequence went astray, and the step fails instead of computing from a wrong context.
+    // both embeds and samples has it. A token given outright must be the last stage's own sample: anything else means
+    // the scheduler's copy of the sequence went astray, and the step fails instead of computing from a wrong context.
     private int DecodeInput(ulong sequenceId, SequenceState state, int token)
     {
         if (token != StepPlan.DeferredToken)
         {
-            if (_model.IsFirstStage && _model.IsLastStage && state.LastSampledToken >= 0 && token != state.LastSampledToken)
+            if (_model.IsLastStage && state.LastSampledToken >= 0 && token != state.LastSampledToken)
             {
                 throw new InvalidStepBatchException(
                     $"sequence {sequenceId}: decode input {token} is not the token this worker sampled for it ({state.LastSampledToken})");

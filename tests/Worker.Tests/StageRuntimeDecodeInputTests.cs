@@ -6,8 +6,8 @@ using LlmServe.Inference.Models;
 namespace LlmServe.Worker.Tests;
 
 /// <summary>
-/// A worker that both embeds and samples knows the token it sampled for each sequence: a decode row that names a
-/// different input fails the step (a retryable error upstream) instead of silently computing from a wrong context.
+/// The stage that samples knows the token it sampled for each sequence: a decode row that names a different input
+/// fails the step (a retryable error upstream) instead of silently computing from a wrong context.
 /// </summary>
 public sealed class StageRuntimeDecodeInputTests : IDisposable
 {
@@ -46,6 +46,21 @@ public sealed class StageRuntimeDecodeInputTests : IDisposable
 
         Assert.NotNull(outcome.Hidden);
         Assert.Equal(1, outcome.Hidden!.Rows);
+    }
+
+    [Fact]
+    public void The_last_of_two_stages_checks_the_decode_input_the_first_stage_embedded()
+    {
+        using var first = NewRuntime(stages: 2, stage: 0);
+        using var last = NewRuntime(stages: 2, stage: 1);
+        var hidden = first.Execute(NewSequencePlan(), null).Hidden;
+        int sampled = last.Execute(NewSequencePlan(), hidden).Result!.SampledTokenIds[0];
+        int other = (sampled + 1) % last.Model.VocabSize;
+
+        hidden = first.Execute(Decode(stepId: 2, token: other), null).Hidden;
+        var error = Assert.Throws<InvalidStepBatchException>(() => last.Execute(Decode(stepId: 2, token: other), hidden));
+
+        Assert.Contains($"decode input {other} is not the token this worker sampled for it ({sampled})", error.Message, StringComparison.Ordinal);
     }
 
     private int Prefill(StageRuntime runtime)
