@@ -421,7 +421,16 @@ public sealed class CpuBackend : IBackend, IGreedyLogitsReader
     {
     }
 
-    private static int[] Grow(int[] array, int length) => array.Length >= length ? array : new int[Math.Max(length, array.Length * 2)];
+    // The work lists grow while they are being filled, so what is already in them must come along.
+    private static int[] Grow(int[] array, int length)
+    {
+        if (array.Length < length)
+        {
+            Array.Resize(ref array, Math.Max(length, array.Length * 2));
+        }
+
+        return array;
+    }
 
     private static CpuTensor Cpu(BackendTensor tensor) =>
         tensor as CpuTensor ?? throw new ArgumentException($"{tensor} does not belong to the CPU backend", nameof(tensor));
