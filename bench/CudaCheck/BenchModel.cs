@@ -120,6 +120,15 @@ internal sealed class BenchModel : IDisposable
         _b.Linear(_ln, _lmHead, null, Logits, n);
     }
 
+    /// <summary>Layer <paramref name="layer"/>'s projection: 0 qkv, 1 o_proj, 2 gate_up, 3 down.</summary>
+    public CudaTensor Projection(int layer, int which) => which switch
+    {
+        0 => _layers[layer].Qkv,
+        1 => _layers[layer].O,
+        2 => _layers[layer].GateUp,
+        _ => _layers[layer].Down,
+    };
+
     // Exposed for the per-kernel table.
     public CudaTensor Layer0Qkv => _layers[0].Qkv;
 

@@ -207,6 +207,7 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         var s = m.Shape;
         float scale = 1f / MathF.Sqrt(BenchModel.HeadDim);
         int h = BenchModel.Hidden;
+        GemvVariants(m);
         foreach (var rows in new[] { 1, 64, 256 })
         {
             // Logit rows off → eager mode, so each op launches when called.
@@ -237,8 +238,35 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         Row("prefill 2048 rope+kv write", TimeMs(_ => backend.RopeAndWriteKv(m.QkvBuf, s, m.CosSin, cache, 0), 20) * 1e3, 2.0 * t * s.QkvWidth * 2, 0);
         Row("prefill 2048 causal attention (mma.sync)", TimeMs(_ => backend.Attention(m.QkvBuf, s, cache, 0, scale, m.AttnBuf), 10) * 1e3,
             (2.0 * t * s.QkvWidth * 2) + (t * s.QWidth * 2), 4.0 * t * t / 2 * BenchModel.HeadDim * BenchModel.Heads);
+        gpu.Kernels.UnpipelinedPrefill = true;
+        Row("prefill 2048 causal attention, previous unpipelined kernel", TimeMs(_ => backend.Attention(m.QkvBuf, s, cache, 0, scale, m.AttnBuf), 10) * 1e3,
+            (2.0 * t * s.QkvWidth * 2) + (t * s.QWidth * 2), 4.0 * t * t / 2 * BenchModel.HeadDim * BenchModel.Heads);
+        gpu.Kernels.UnpipelinedPrefill = false;
         Row("prefill 2048 silu_and_mul", TimeMs(_ => backend.SiluAndMul(m.GateUpBuf, m.ActBuf, BenchModel.Inter, t), 20) * 1e3, 3.0 * t * BenchModel.Inter * 2, 0);
         backend.Synchronize();
+    }
+
+    // Decode GEMVs at M=1 with each call on the next layer's weights, so no matrix is read from L2 (o_proj's 33.5 MB
+    // fits it), back to back as in a step: the production pipeline depth (4 loads per lane) against 2 and 8.
+    private void GemvVariants(BenchModel m)
+    {
+        var names = new[] { "qkv", "o_proj", "gate_up", "down" };
+        var inputs = new[] { m.NormedBuf, m.AttnBuf, m.NormedBuf, m.ActBuf };
+        var outputs = new[] { m.QkvBuf, m.HiddenBuf, m.GateUpBuf, m.HiddenBuf };
+        for (int which = 0; which < 4; which++)
+        {
+            var w0 = m.Projection(0, which);
+            foreach (var variant in new string?[] { null, "gemv_m1_u2", "gemv_m1_u8" })
+            {
+                ulong x = ((CudaTensor)inputs[which]).Pointer, y = ((CudaTensor)outputs[which]).Pointer;
+                double us = TimeMs(i =>
+                {
+                    var w = m.Projection(i % BenchModel.Layers, which);
+                    gpu.Kernels.Gemv(gpu.Stream, x, w.Pointer, 0, y, 1, w.Rows, w.Cols, false, variant);
+                }, 64) * 1e3;
+                Row($"gemv M=1 {names[which]} [{w0.Rows}x{w0.Cols}] {variant ?? "gemv_m1 (u4)"}, layers rotated", us, (double)w0.Bytes + (2.0 * (w0.Cols + w0.Rows)), 0);
+            }
+        }
     }
 
     private void Gemms(BenchModel m, int rows, string label)

@@ -56,7 +56,7 @@ public sealed unsafe class CudaBackend : IBackend, IGreedyLogitsReader
             _stream = CudaStream.Create(context);
             var compiler = NvrtcCompiler.Load(options.Libraries);
             var cache = options.KernelCacheDirectory is null ? KernelCache.Default() : new KernelCache(options.KernelCacheDirectory);
-            _kernels = KernelLibrary.Load(context, compiler, cache);
+            _kernels = KernelLibrary.Load(context, compiler, cache, options.ProgrammaticLaunch);
             _gemm = new CublasLtGemm(context, options.Libraries);
             _step = new StepBuffers(context);
             _uploader = new WeightUploader(context, _stream, _kernels, options.StagingBytes);

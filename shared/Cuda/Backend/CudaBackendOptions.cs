@@ -15,6 +15,12 @@ public sealed record CudaBackendOptions
     /// <summary>Replay decode steps from CUDA graphs captured per batch-size bucket (LLMSERVE_CUDA_GRAPHS=0 turns it off).</summary>
     public bool UseGraphs { get; init; } = Environment.GetEnvironmentVariable("LLMSERVE_CUDA_GRAPHS") != "0";
 
+    /// <summary>
+    /// Launch kernels with programmatic dependent launch on sm_90+, so each starts under the previous one's tail
+    /// (LLMSERVE_CUDA_PDL=0 turns it off).
+    /// </summary>
+    public bool ProgrammaticLaunch { get; init; } = Environment.GetEnvironmentVariable("LLMSERVE_CUDA_PDL") != "0";
+
     /// <summary>Decode batch sizes that get a graph; a batch pads up to the next one.</summary>
     public IReadOnlyList<int> GraphBuckets { get; init; } = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 

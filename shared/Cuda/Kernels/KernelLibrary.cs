@@ -25,30 +25,42 @@ public sealed unsafe class KernelLibrary : IDisposable
     private readonly Dictionary<(int D, int G), CudaFunction> _decode = [];
     private readonly Dictionary<int, CudaFunction> _prefill = [];
     private readonly Dictionary<int, CudaFunction> _gemv = [];
+    private readonly Dictionary<string, CudaFunction> _variants = [];
     private readonly int _sms;
+    private readonly bool _programmatic;
 
-    private KernelLibrary(CudaModule module, int sms)
+    private KernelLibrary(CudaModule module, int sms, bool programmatic)
     {
         _module = module;
         _sms = sms;
-        _embedding = module.GetFunction("embedding_gather");
-        _addNorm = module.GetFunction("fused_add_rmsnorm");
-        _silu = module.GetFunction("silu_and_mul");
-        _bias = module.GetFunction("bias_add");
-        _gather = module.GetFunction("gather_rows");
-        _rope = module.GetFunction("rope_qk_norm_cache");
-        _headNorm = module.GetFunction("head_rmsnorm");
-        _reduce = module.GetFunction("decode_attention_reduce");
-        _argmaxPartial = module.GetFunction("argmax_partial");
-        _argmaxFinal = module.GetFunction("argmax_final");
-        _toBf16 = module.GetFunction("f32_to_bf16");
-        _toF32 = module.GetFunction("bf16_to_f32");
-        _f16ToBf16 = module.GetFunction("f16_to_bf16");
-        _fillRandom = module.GetFunction("fill_random_bf16");
+        _programmatic = programmatic;
+        _embedding = Function("embedding_gather");
+        _addNorm = Function("fused_add_rmsnorm");
+        _silu = Function("silu_and_mul");
+        _bias = Function("bias_add");
+        _gather = Function("gather_rows");
+        _rope = Function("rope_qk_norm_cache");
+        _headNorm = Function("head_rmsnorm");
+        _reduce = Function("decode_attention_reduce");
+        _argmaxPartial = Function("argmax_partial");
+        _argmaxFinal = Function("argmax_final");
+        _toBf16 = Function("f32_to_bf16");
+        _toF32 = Function("bf16_to_f32");
+        _f16ToBf16 = Function("f16_to_bf16");
+        _fillRandom = Function("fill_random_bf16");
         foreach (var m in new[] { 1, 2, 4, 8 })
         {
-            _gemv[m] = module.GetFunction($"gemv_m{m}");
+            _gemv[m] = Function($"gemv_m{m}");
         }
+
+        foreach (var name in new[] { "gemv_m1_u2", "gemv_m1_u8" })
+        {
+            _variants[name] = Function(name);
+        }
+
+        var sync = Function("prefill_attention_sync_d128");
+        sync.SetMaxDynamicSharedMemory(PrefillSharedBytes(128) / 2);
+        _variants["prefill_attention_sync_d128"] = sync;
 
         foreach (var d in SupportedHeadDims)
         {
@@ -59,12 +71,12 @@ public sealed unsafe class KernelLibrary : IDisposable
                     continue;
                 }
 
-                var fn = module.GetFunction($"decode_attention_d{d}_g{g}");
+                var fn = Function($"decode_attention_d{d}_g{g}");
                 fn.SetMaxDynamicSharedMemory(DecodeSharedBytes(d, g));
                 _decode[(d, g)] = fn;
             }
 
-            var pf = module.GetFunction($"prefill_attention_d{d}");
+            var pf = Function($"prefill_attention_d{d}");
             pf.SetMaxDynamicSharedMemory(PrefillSharedBytes(d));
             _prefill[d] = pf;
         }
@@ -76,14 +88,25 @@ public sealed unsafe class KernelLibrary : IDisposable
     /// <summary>Whether the last <see cref="Load"/> came from the disk cache.</summary>
     public bool FromCache { get; private init; }
 
-    /// <summary>Compiles (or takes from <paramref name="cache"/>) the kernels for the context's GPU and loads them.</summary>
-    public static KernelLibrary Load(CudaContext context, NvrtcCompiler compiler, KernelCache cache)
+    /// <summary>Whether kernels launch with programmatic dependent launch (sm_90+, unless turned off).</summary>
+    public bool ProgrammaticLaunch => _programmatic;
+
+    /// <summary>
+    /// Compiles (or takes from <paramref name="cache"/>) the kernels for the context's GPU and loads them. On sm_90+
+    /// every kernel launches programmatically (it may start under the previous kernel's tail and waits for it itself)
+    /// unless <paramref name="programmaticLaunch"/> is false.
+    /// </summary>
+    public static KernelLibrary Load(CudaContext context, NvrtcCompiler compiler, KernelCache cache, bool programmaticLaunch = true)
     {
         ArgumentNullException.ThrowIfNull(context);
         var builder = new KernelModuleBuilder(compiler, cache);
         var image = builder.Build(context.Info.Arch);
-        return new KernelLibrary(CudaModule.Load(context, image), context.Info.MultiprocessorCount) { FromCache = builder.LastWasCached };
+        bool programmatic = programmaticLaunch && context.Info.ComputeMajor >= 9;
+        return new KernelLibrary(CudaModule.Load(context, image), context.Info.MultiprocessorCount, programmatic) { FromCache = builder.LastWasCached };
     }
+
+    // Every kernel in the module is written for programmatic launch (see common.cuh).
+    private CudaFunction Function(string name) => _module.GetFunction(name).WithProgrammaticLaunch(_programmatic);
 
     /// <summary>Number of decode partitions for a context of <paramref name="maxContext"/> tokens.</summary>
     public static int DecodeSplits(int maxContext) => Math.Max(1, (maxContext + DecodePartition - 1) / DecodePartition);
@@ -116,7 +139,8 @@ public sealed unsafe class KernelLibrary : IDisposable
     // q [G][D], per-warp Σ p·v [4][G][D] and per-warp (max, sum) [4][G][2], fp32.
     private static int DecodeSharedBytes(int d, int gmax) => 4 * ((gmax * d) + (4 * gmax * d) + (8 * gmax));
 
-    private static int PrefillSharedBytes(int d) => 2 * PrefillTile * (d + 8) * 2;
+    // Two stages of (K tile, V tile), 64 keys of d + 8 bf16 each.
+    private static int PrefillSharedBytes(int d) => 2 * 2 * PrefillTile * (d + 8) * 2;
 
     /// <summary>Validates a head layout before any launch: clear error instead of a wild kernel.</summary>
     public static void CheckAttentionShape(int heads, int kvHeads, int headDim)
@@ -136,10 +160,10 @@ public sealed unsafe class KernelLibrary : IDisposable
     public const int GemvMaxRows = 8;
 
     /// <summary>y[M×N] = x[M×K]·w[N×K]ᵀ (+bias) for M ≤ <see cref="GemvMaxRows"/>, bound by reading w once.</summary>
-    public void Gemv(CudaStream s, ulong x, ulong w, ulong bias, ulong y, int m, int n, int k, bool outputF32)
+    public void Gemv(CudaStream s, ulong x, ulong w, ulong bias, ulong y, int m, int n, int k, bool outputF32, string? variant = null)
     {
         int f32 = outputF32 ? 1 : 0;
-        var fn = _gemv[m <= 1 ? 1 : m <= 2 ? 2 : m <= 4 ? 4 : 8];
+        var fn = variant is null ? _gemv[m <= 1 ? 1 : m <= 2 ? 2 : m <= 4 ? 4 : 8] : _variants[variant];
         void** a = stackalloc void*[8];
         a[0] = &x; a[1] = &w; a[2] = &bias; a[3] = &y; a[4] = &m; a[5] = &n; a[6] = &k; a[7] = &f32;
         fn.Launch(s, ((uint)((n + 7) / 8), 1, 1), 256, 0, a);
@@ -226,16 +250,26 @@ public sealed unsafe class KernelLibrary : IDisposable
         }
     }
 
+    /// <summary>Bench comparison only: head size 128 takes the previous, unpipelined prefill kernel.</summary>
+    public bool UnpipelinedPrefill { get; set; }
+
     /// <summary>Prefill / chunked-prefill / mixed attention over the paged cache (any query lengths).</summary>
     public void PrefillAttention(CudaStream s, ulong q, int qStride, ulong output, ulong kCache, ulong vCache, ulong blockTables,
                                  int maxBlocks, ulong queryStarts, ulong contextLens, int seqs, int maxQueryLength,
                                  int heads, int kvHeads, int headDim, int blockSize, float scale)
     {
         var fn = _prefill[headDim];
+        int smem = PrefillSharedBytes(headDim);
+        if (UnpipelinedPrefill && headDim == 128)
+        {
+            fn = _variants["prefill_attention_sync_d128"];
+            smem /= 2;
+        }
+
         void** a = stackalloc void*[13];
         a[0] = &q; a[1] = &qStride; a[2] = &output; a[3] = &kCache; a[4] = &vCache; a[5] = &blockTables; a[6] = &maxBlocks;
         a[7] = &queryStarts; a[8] = &contextLens; a[9] = &heads; a[10] = &kvHeads; a[11] = &blockSize; a[12] = &scale;
-        fn.Launch(s, ((uint)((maxQueryLength + PrefillTile - 1) / PrefillTile), (uint)heads, (uint)seqs), 128, (uint)PrefillSharedBytes(headDim), a);
+        fn.Launch(s, ((uint)((maxQueryLength + PrefillTile - 1) / PrefillTile), (uint)heads, (uint)seqs), 128, (uint)smem, a);
     }
 
     /// <summary>Vocabulary chunks of the greedy sampler's first pass.</summary>

@@ -65,3 +65,39 @@ __device__ __forceinline__ float block_sum(float v, float* scratch)
     v = lane < warps ? scratch[lane] : 0.f;
     return warp_sum(v);
 }
+
+// Programmatic dependent launch (sm_90+). The host launches kernels with the programmatic-serialization attribute,
+// so a kernel may start while the previous one in the stream still runs. Every kernel therefore calls
+// grid_dependency_wait() before it touches anything an earlier kernel writes (work that reads only weights or step
+// inputs may go first), then allow_dependents() so the next kernel can launch and stage its own independent work.
+// Both are no-ops for a kernel launched without the attribute, and below sm_90.
+__device__ __forceinline__ void grid_dependency_wait()
+{
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+
+__device__ __forceinline__ void allow_dependents()
+{
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+
+// Both at once, at a kernel's start: the usual case.
+__device__ __forceinline__ void dependent_launch_entry()
+{
+    grid_dependency_wait();
+    allow_dependents();
+}
+
+// 16 bytes of a stream read once (weights): not kept in L1, so the reused operand stays there; L2 fetches 256 B.
+// Volatile so loads issued ahead of a wait or of the math on the previous batch stay where they are written.
+__device__ __forceinline__ uint4 ld_stream16(const void* p)
+{
+    uint4 v;
+    asm volatile("ld.global.nc.L1::no_allocate.L2::256B.v4.u32 {%0,%1,%2,%3}, [%4];"
+                 : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "l"(p));
+    return v;
+}

@@ -32,6 +32,14 @@ __device__ void decode_attention_impl(const bf16* __restrict__ q, int q_stride, 
     const int end = min(L, start + part);
     const int n = end - start;
 
+    // The partition's block ids, once, in shared memory: each token's address is then one shared read away. Block
+    // tables are step inputs, not an earlier kernel's output, so they load before waiting for that kernel.
+    __shared__ int blk_s[PARTITION + 1];
+    const int first_blk = start / block_size;
+    const int nblk = n > 0 ? (end - 1) / block_size - first_blk + 1 : 0;
+    for (int i = tid; i < nblk; i += DEC_THREADS) blk_s[i] = block_tables[(size_t)s * max_blocks + first_blk + i];
+    dependent_launch_entry();
+
     if (n <= 0)
     {
         if (nsplit == 1)
@@ -48,11 +56,6 @@ __device__ void decode_attention_impl(const bf16* __restrict__ q, int q_stride, 
 
     const int c = tid % TPT;             // which 8 dims
     const int grp = tid / TPT;           // which token of each pass
-    // The partition's block ids, once, in shared memory: each token's address is then one shared read away.
-    __shared__ int blk_s[PARTITION + 1];
-    const int first_blk = start / block_size;
-    const int nblk = (end - 1) / block_size - first_blk + 1;
-    for (int i = tid; i < nblk; i += DEC_THREADS) blk_s[i] = block_tables[(size_t)s * max_blocks + first_blk + i];
     __syncthreads();
 
     // One pass with an online softmax per head: every thread group keeps its own running (max, sum, Σ p·v) and loads
@@ -220,6 +223,7 @@ extern "C" __global__ void decode_attention_reduce(const float* __restrict__ par
                                                    const int* __restrict__ context_lens, bf16* __restrict__ out,
                                                    int hq, int d, int nsplit, int part)
 {
+    dependent_launch_entry();
     const int s = blockIdx.x, h = blockIdx.y;
     const int L = context_lens[s];
     const int valid = min(nsplit, (L + part - 1) / part);

@@ -5,6 +5,7 @@
 extern "C" __global__ void embedding_gather(const bf16* __restrict__ table, const int* __restrict__ ids,
                                             bf16* __restrict__ out, int hidden, int vocab)
 {
+    dependent_launch_entry();
     const int t = blockIdx.x;
     const int id = ids[t];
     const bool ok = id >= 0 && id < vocab;
@@ -28,6 +29,7 @@ extern "C" __global__ void fused_add_rmsnorm(const bf16* __restrict__ x, bf16* _
                                              const bf16* __restrict__ weight, bf16* __restrict__ out,
                                              int hidden, float eps, int add)
 {
+    dependent_launch_entry();
     __shared__ float scratch[32];
     const size_t row = (size_t)blockIdx.x * hidden;
     const bf16* xr = x + row;
@@ -92,6 +94,7 @@ extern "C" __global__ void fused_add_rmsnorm(const bf16* __restrict__ x, bf16* _
 // out[t, i] = silu(gate_up[t, i]) * gate_up[t, inter + i]  (gate and up halves of one fused GEMM output).
 extern "C" __global__ void silu_and_mul(const bf16* __restrict__ gate_up, bf16* __restrict__ out, int inter, int tokens)
 {
+    dependent_launch_entry();
     if ((inter & 7) == 0)
     {
         const int per_row = inter / 8;
@@ -123,6 +126,7 @@ extern "C" __global__ void silu_and_mul(const bf16* __restrict__ gate_up, bf16* 
 // x[t, n] += bias[n], for GEMMs whose bias the cuBLASLt epilogue did not take.
 extern "C" __global__ void bias_add(bf16* __restrict__ x, const bf16* __restrict__ bias, int n, int rows)
 {
+    dependent_launch_entry();
     const size_t total = (size_t)rows * n;
     for (size_t v = (size_t)blockIdx.x * blockDim.x + threadIdx.x; v < total; v += (size_t)gridDim.x * blockDim.x)
         x[v] = f2bf(bf2f(x[v]) + bf2f(bias[v % n]));
@@ -132,6 +136,7 @@ extern "C" __global__ void bias_add(bf16* __restrict__ x, const bf16* __restrict
 extern "C" __global__ void gather_rows(const bf16* __restrict__ in, const int* __restrict__ rows,
                                        bf16* __restrict__ out, int hidden)
 {
+    dependent_launch_entry();
     const int s = blockIdx.x;
     const bf16* src = in + (size_t)rows[s] * hidden;
     bf16* dst = out + (size_t)s * hidden;
@@ -144,16 +149,19 @@ extern "C" __global__ void gather_rows(const bf16* __restrict__ in, const int* _
 // Format conversions at the host boundary and for tests: fp32 <-> bf16, and a deterministic fill.
 extern "C" __global__ void f32_to_bf16(const float* __restrict__ in, bf16* __restrict__ out, size_t n)
 {
+    dependent_launch_entry();
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) out[i] = f2bf(in[i]);
 }
 
 extern "C" __global__ void bf16_to_f32(const bf16* __restrict__ in, float* __restrict__ out, size_t n)
 {
+    dependent_launch_entry();
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) out[i] = bf2f(in[i]);
 }
 
 extern "C" __global__ void f16_to_bf16(const unsigned short* __restrict__ in, bf16* __restrict__ out, size_t n)
 {
+    dependent_launch_entry();
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x)
     {
         unsigned short h = in[i];
@@ -166,6 +174,7 @@ extern "C" __global__ void f16_to_bf16(const unsigned short* __restrict__ in, bf
 // Uniform values in [-scale, scale) from a hash of (seed, index): random weights made on the GPU for benchmarks.
 extern "C" __global__ void fill_random_bf16(bf16* __restrict__ out, size_t n, unsigned long long seed, float scale)
 {
+    dependent_launch_entry();
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x)
     {
         unsigned long long z = seed + i * 0x9E3779B97F4A7C15ull;

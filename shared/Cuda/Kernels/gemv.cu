@@ -1,43 +1,70 @@
 // Skinny GEMM for decode (M <= 8 rows): y[m, n] = x[m, :] . w[n, :] (+ bias[n]). Bound by reading W once, so
-// one warp streams one weight row with 16-byte loads (several in flight per lane) and reuses it for every
-// input row; x stays in L1. Output bf16, or fp32 for logits.
-// grid: ceil(N / 8), block 256.
+// one warp streams one weight row with 16-byte loads and reuses it for every input row; x stays in L1.
+// Software-pipelined: each batch of UNROLL loads per lane has its successor in flight while it is multiplied, and
+// the first batch leaves before the kernel waits for the previous one (weights never depend on it).
+// Output bf16, or fp32 for logits. grid: ceil(N / 8), block 256.
 
-template <int MMAX>
-__device__ void gemv_impl(const bf16* __restrict__ x, const bf16* __restrict__ w, const bf16* __restrict__ bias,
-                          void* __restrict__ y, int M, int N, int K, int out_f32)
+template <int MMAX, int UNROLL>
+__device__ __forceinline__ void gemv_impl(const bf16* __restrict__ x, const bf16* __restrict__ w, const bf16* __restrict__ bias,
+                                          void* __restrict__ y, int M, int N, int K, int out_f32)
 {
     const int lane = threadIdx.x & 31;
     const int n = blockIdx.x * (blockDim.x / 32) + (threadIdx.x >> 5);
-    if (n >= N) return;
-    const bf16* wr = w + (size_t)n * K;
+    const bool live = n < N;
     float acc[MMAX];
 #pragma unroll
     for (int m = 0; m < MMAX; m++) acc[m] = 0.f;
     if ((K & 7) == 0)
     {
-        const uint4* w4 = (const uint4*)wr;
+        const bf16* wr = w + (size_t)(live ? n : 0) * K;
         const int k8 = K / 8;
-#pragma unroll 8
-        for (int i = lane; i < k8; i += 32)
+        uint4 cur[UNROLL];
+#pragma unroll
+        for (int u = 0; u < UNROLL; u++)
         {
-            float wf[8];
-            unpack8(__ldg(w4 + i), wf);
+            const int i = lane + u * 32;
+            cur[u] = live && i < k8 ? ld_stream16(wr + (size_t)i * 8) : make_uint4(0, 0, 0, 0);
+        }
+        dependent_launch_entry();
+        if (!live) return;
+        for (int i0 = lane; i0 < k8; i0 += UNROLL * 32)
+        {
+            uint4 nxt[UNROLL];
 #pragma unroll
-            for (int m = 0; m < MMAX; m++)
+            for (int u = 0; u < UNROLL; u++)
             {
-                if (m < M)
-                {
-                    float xf[8];
-                    unpack8(((const uint4*)(x + (size_t)m * K))[i], xf);
+                const int i = i0 + (UNROLL + u) * 32;
+                nxt[u] = i < k8 ? ld_stream16(wr + (size_t)i * 8) : make_uint4(0, 0, 0, 0);
+            }
 #pragma unroll
-                    for (int j = 0; j < 8; j++) acc[m] += wf[j] * xf[j];
+            for (int u = 0; u < UNROLL; u++)
+            {
+                const int i = i0 + u * 32;
+                if (i < k8)
+                {
+                    float wf[8];
+                    unpack8(cur[u], wf);
+#pragma unroll
+                    for (int m = 0; m < MMAX; m++)
+                    {
+                        if (m < M)
+                        {
+                            float xf[8];
+                            unpack8(((const uint4*)(x + (size_t)m * K))[i], xf);
+#pragma unroll
+                            for (int j = 0; j < 8; j++) acc[m] += wf[j] * xf[j];
+                        }
+                    }
                 }
+                cur[u] = nxt[u];
             }
         }
     }
     else
     {
+        dependent_launch_entry();
+        if (!live) return;
+        const bf16* wr = w + (size_t)n * K;
         for (int i = lane; i < K; i += 32)
         {
             const float wv = bf2f(wr[i]);
@@ -59,14 +86,17 @@ __device__ void gemv_impl(const bf16* __restrict__ x, const bf16* __restrict__ w
     }
 }
 
-#define GEMV_KERNEL(MMAX)                                                                                          \
-    extern "C" __global__ void __launch_bounds__(256) gemv_m##MMAX(const bf16* x, const bf16* w, const bf16* bias, \
-                                                                  void* y, int M, int N, int K, int out_f32)      \
-    {                                                                                                              \
-        gemv_impl<MMAX>(x, w, bias, y, M, N, K, out_f32);                                                          \
+#define GEMV_KERNEL(NAME, MMAX, UNROLL)                                                                          \
+    extern "C" __global__ void __launch_bounds__(256) NAME(const bf16* x, const bf16* w, const bf16* bias,      \
+                                                           void* y, int M, int N, int K, int out_f32)          \
+    {                                                                                                          \
+        gemv_impl<MMAX, UNROLL>(x, w, bias, y, M, N, K, out_f32);                                              \
     }
 
-GEMV_KERNEL(1)
-GEMV_KERNEL(2)
-GEMV_KERNEL(4)
-GEMV_KERNEL(8)
+GEMV_KERNEL(gemv_m1, 1, 4)
+GEMV_KERNEL(gemv_m2, 2, 4)
+GEMV_KERNEL(gemv_m4, 4, 4)
+GEMV_KERNEL(gemv_m8, 8, 4)
+// Deeper pipeline for the bench to compare (M = 1).
+GEMV_KERNEL(gemv_m1_u8, 1, 8)
+GEMV_KERNEL(gemv_m1_u2, 1, 2)

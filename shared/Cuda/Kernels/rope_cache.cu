@@ -12,6 +12,7 @@ extern "C" __global__ void rope_qk_norm_cache(bf16* __restrict__ qkv, const int*
                                               const bf16* __restrict__ q_norm, const bf16* __restrict__ k_norm,
                                               int hq, int hkv, int d, int block_size, float eps)
 {
+    dependent_launch_entry();
     const int lane = threadIdx.x & 31;
     const int head = blockIdx.x * (blockDim.x / 32) + (threadIdx.x >> 5);
     const int t = blockIdx.y;
@@ -82,6 +83,7 @@ extern "C" __global__ void rope_qk_norm_cache(bf16* __restrict__ qkv, const int*
 extern "C" __global__ void head_rmsnorm(bf16* __restrict__ x, int row_stride, int first, int heads, int d,
                                         const bf16* __restrict__ weight, float eps)
 {
+    dependent_launch_entry();
     const int lane = threadIdx.x & 31;
     const int head = blockIdx.x * (blockDim.x / 32) + (threadIdx.x >> 5);
     if (head >= heads) return;

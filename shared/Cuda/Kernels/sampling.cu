@@ -14,6 +14,7 @@ extern "C" __global__ void __launch_bounds__(ARGMAX_THREADS) argmax_partial(cons
                                                                            int chunk, float* __restrict__ part_max,
                                                                            int* __restrict__ part_idx, float* __restrict__ part_sum)
 {
+    dependent_launch_entry();
     __shared__ float sv[32];
     __shared__ int si[32];
     __shared__ float scratch[32];
@@ -49,6 +50,7 @@ extern "C" __global__ void argmax_final(const float* __restrict__ part_max, cons
                                         const float* __restrict__ part_sum, int nchunks,
                                         int* __restrict__ tokens, float* __restrict__ logprobs)
 {
+    dependent_launch_entry();
     const int s = blockIdx.x, lane = threadIdx.x;
     float v = NEG_INF;
     int idx = 0x7fffffff;

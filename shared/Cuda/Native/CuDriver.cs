@@ -63,6 +63,7 @@ internal static unsafe class CuDriver
     public static delegate* unmanaged<nint*, nint, byte*, int> cuModuleGetFunction;
     public static delegate* unmanaged<nint, int, int, int> cuFuncSetAttribute;
     public static delegate* unmanaged<nint, uint, uint, uint, uint, uint, uint, uint, nint, void**, void**, int> cuLaunchKernel;
+    public static delegate* unmanaged<LaunchConfig*, nint, void**, void**, int> cuLaunchKernelEx;
     public static delegate* unmanaged<nint, int, int> cuStreamBeginCapture;
     public static delegate* unmanaged<nint, nint*, int> cuStreamEndCapture;
     public static delegate* unmanaged<nint*, nint, ulong, int> cuGraphInstantiateWithFlags;
@@ -80,6 +81,32 @@ internal static unsafe class CuDriver
         public int Result;
         public nint ErrorNode;
         public nint ErrorFromNode;
+    }
+
+    /// <summary>CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION: the kernel resolves its stream dependency itself.</summary>
+    public const int LaunchAttributeProgrammaticStreamSerialization = 6;
+
+    /// <summary>CUlaunchAttribute: a 4-byte id padded to 8, then a 64-byte value union.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 72)]
+    public struct LaunchAttribute
+    {
+        [FieldOffset(0)]
+        public int Id;
+
+        [FieldOffset(8)]
+        public int Value;
+    }
+
+    /// <summary>CUlaunchConfig, as <c>cuLaunchKernelEx</c> takes it.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct LaunchConfig
+    {
+        public uint GridDimX, GridDimY, GridDimZ;
+        public uint BlockDimX, BlockDimY, BlockDimZ;
+        public uint SharedMemBytes;
+        public nint Stream;
+        public LaunchAttribute* Attributes;
+        public uint AttributeCount;
     }
 
     public static bool IsBound => _bound;
@@ -131,6 +158,7 @@ internal static unsafe class CuDriver
             cuModuleGetFunction = (delegate* unmanaged<nint*, nint, byte*, int>)Export(lib, "cuModuleGetFunction");
             cuFuncSetAttribute = (delegate* unmanaged<nint, int, int, int>)Export(lib, "cuFuncSetAttribute");
             cuLaunchKernel = (delegate* unmanaged<nint, uint, uint, uint, uint, uint, uint, uint, nint, void**, void**, int>)Export(lib, "cuLaunchKernel");
+            cuLaunchKernelEx = (delegate* unmanaged<LaunchConfig*, nint, void**, void**, int>)Export(lib, "cuLaunchKernelEx");
             cuStreamBeginCapture = (delegate* unmanaged<nint, int, int>)Export(lib, "cuStreamBeginCapture_v2");
             cuStreamEndCapture = (delegate* unmanaged<nint, nint*, int>)Export(lib, "cuStreamEndCapture");
             cuGraphInstantiateWithFlags = (delegate* unmanaged<nint*, nint, ulong, int>)Export(lib, "cuGraphInstantiateWithFlags");

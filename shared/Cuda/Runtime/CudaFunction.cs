@@ -7,13 +7,23 @@ public readonly unsafe struct CudaFunction
 {
     private readonly nint _handle;
 
-    internal CudaFunction(nint handle, string name)
+    internal CudaFunction(nint handle, string name, bool programmatic = false)
     {
         _handle = handle;
         Name = name;
+        Programmatic = programmatic;
     }
 
     public string Name { get; }
+
+    /// <summary>
+    /// Launched with programmatic stream serialization: the kernel may start while the previous kernel in the stream
+    /// runs, and waits for it itself (griddepcontrol.wait). Only for kernels written that way.
+    /// </summary>
+    public bool Programmatic { get; }
+
+    /// <summary>This kernel, launched programmatically when <paramref name="programmatic"/> is true.</summary>
+    public CudaFunction WithProgrammaticLaunch(bool programmatic) => new(_handle, Name, programmatic);
 
     /// <summary>Allows more than 48 KB of dynamic shared memory for this kernel.</summary>
     public void SetMaxDynamicSharedMemory(int bytes) =>
@@ -30,10 +40,27 @@ public readonly unsafe struct CudaFunction
             return;
         }
 
-        var result = CuDriver.cuLaunchKernel(_handle, grid.X, grid.Y, grid.Z, block, 1, 1, sharedBytes, stream.Handle, args, null);
+        int result;
+        if (Programmatic)
+        {
+            CuDriver.LaunchAttribute attribute = default;
+            attribute.Id = CuDriver.LaunchAttributeProgrammaticStreamSerialization;
+            attribute.Value = 1;
+            var config = new CuDriver.LaunchConfig
+            {
+                GridDimX = grid.X, GridDimY = grid.Y, GridDimZ = grid.Z, BlockDimX = block, BlockDimY = 1, BlockDimZ = 1,
+                SharedMemBytes = sharedBytes, Stream = stream.Handle, Attributes = &attribute, AttributeCount = 1,
+            };
+            result = CuDriver.cuLaunchKernelEx(&config, _handle, args, null);
+        }
+        else
+        {
+            result = CuDriver.cuLaunchKernel(_handle, grid.X, grid.Y, grid.Z, block, 1, 1, sharedBytes, stream.Handle, args, null);
+        }
+
         if (result != CuDriver.Success)
         {
-            throw new CudaException("cuda", $"cuLaunchKernel({Name}, grid=({grid.X},{grid.Y},{grid.Z}), block={block}, smem={sharedBytes})", result, CuDriver.Describe(result));
+            throw new CudaException("cuda", $"{(Programmatic ? "cuLaunchKernelEx" : "cuLaunchKernel")}({Name}, grid=({grid.X},{grid.Y},{grid.Z}), block={block}, smem={sharedBytes})", result, CuDriver.Describe(result));
         }
     }
 }
