@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using LlmServe.Cuda.Backend;
 using LlmServe.Cuda.Blas;
+using LlmServe.Cuda.Kernels;
 using LlmServe.Cuda.Runtime;
 using LlmServe.Inference.Backends;
 
@@ -238,10 +239,14 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         Row("prefill 2048 rope+kv write", TimeMs(_ => backend.RopeAndWriteKv(m.QkvBuf, s, m.CosSin, cache, 0), 20) * 1e3, 2.0 * t * s.QkvWidth * 2, 0);
         Row("prefill 2048 causal attention (mma.sync)", TimeMs(_ => backend.Attention(m.QkvBuf, s, cache, 0, scale, m.AttnBuf), 10) * 1e3,
             (2.0 * t * s.QkvWidth * 2) + (t * s.QWidth * 2), 4.0 * t * t / 2 * BenchModel.HeadDim * BenchModel.Heads);
-        gpu.Kernels.UnpipelinedPrefill = true;
-        Row("prefill 2048 causal attention, previous unpipelined kernel", TimeMs(_ => backend.Attention(m.QkvBuf, s, cache, 0, scale, m.AttnBuf), 10) * 1e3,
-            (2.0 * t * s.QkvWidth * 2) + (t * s.QWidth * 2), 4.0 * t * t / 2 * BenchModel.HeadDim * BenchModel.Heads);
-        gpu.Kernels.UnpipelinedPrefill = false;
+        foreach (var variant in new[] { "prefill_attention_sync_d128", "prefill_attention_syncrev_d128" })
+        {
+            gpu.Kernels.PrefillVariant = variant;
+            Row($"prefill 2048 causal attention, {variant}", TimeMs(_ => backend.Attention(m.QkvBuf, s, cache, 0, scale, m.AttnBuf), 10) * 1e3,
+                (2.0 * t * s.QkvWidth * 2) + (t * s.QWidth * 2), 4.0 * t * t / 2 * BenchModel.HeadDim * BenchModel.Heads);
+        }
+
+        gpu.Kernels.PrefillVariant = null;
         Row("prefill 2048 silu_and_mul", TimeMs(_ => backend.SiluAndMul(m.GateUpBuf, m.ActBuf, BenchModel.Inter, t), 20) * 1e3, 3.0 * t * BenchModel.Inter * 2, 0);
         backend.Synchronize();
     }
@@ -250,21 +255,35 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
     // fits it), back to back as in a step: the production pipeline depth (4 loads per lane) against 2 and 8.
     private void GemvVariants(BenchModel m)
     {
+        var k = gpu.Kernels;
+        foreach (var line in new[]
+        {
+            k.Occupancy("gemv_m1", 256, 0), k.Occupancy("gemv_m1", 128, 0), k.Occupancy("gemv_m1_u2", 256, 0), k.Occupancy("gemv_m1_u8", 256, 0),
+            k.Occupancy("gemv_m1_flat8", 256, 0), k.Occupancy("gemv_m8", 256, 0),
+            k.Occupancy("prefill_attention_d128", 128, KernelLibrary.PrefillSharedMemory(128)),
+            k.Occupancy("prefill_attention_sync_d128", 128, KernelLibrary.PrefillSharedMemory(128) / 2),
+            k.Occupancy("decode_attention_d128_g4", 128, 4 * ((4 * 128) + (4 * 4 * 128) + (8 * 4))),
+            k.Occupancy("fused_add_rmsnorm", 512, 0), k.Occupancy("rope_qk_norm_cache", 128, 0),
+        })
+        {
+            report.Line("occupancy " + line);
+        }
+
         var names = new[] { "qkv", "o_proj", "gate_up", "down" };
         var inputs = new[] { m.NormedBuf, m.AttnBuf, m.NormedBuf, m.ActBuf };
         var outputs = new[] { m.QkvBuf, m.HiddenBuf, m.GateUpBuf, m.HiddenBuf };
         for (int which = 0; which < 4; which++)
         {
             var w0 = m.Projection(0, which);
-            foreach (var variant in new string?[] { null, "gemv_m1_u2", "gemv_m1_u8" })
+            foreach (var (variant, threads) in new (string?, int)[] { (null, 256), ("gemv_m1_u2", 256), ("gemv_m1_u8", 256), ("gemv_m1_flat8", 256), (null, 128), ("gemv_m1_u2", 128), ("gemv_m1_flat8", 128) })
             {
                 ulong x = ((CudaTensor)inputs[which]).Pointer, y = ((CudaTensor)outputs[which]).Pointer;
                 double us = TimeMs(i =>
                 {
                     var w = m.Projection(i % BenchModel.Layers, which);
-                    gpu.Kernels.Gemv(gpu.Stream, x, w.Pointer, 0, y, 1, w.Rows, w.Cols, false, variant);
+                    gpu.Kernels.Gemv(gpu.Stream, x, w.Pointer, 0, y, 1, w.Rows, w.Cols, false, variant, threads);
                 }, 64) * 1e3;
-                Row($"gemv M=1 {names[which]} [{w0.Rows}x{w0.Cols}] {variant ?? "gemv_m1 (u4)"}, layers rotated", us, (double)w0.Bytes + (2.0 * (w0.Cols + w0.Rows)), 0);
+                Row($"gemv M=1 {names[which]} [{w0.Rows}x{w0.Cols}] {variant ?? "gemv_m1 (u4)"} x{threads}, layers rotated", us, (double)w0.Bytes + (2.0 * (w0.Cols + w0.Rows)), 0);
             }
         }
     }

@@ -26,6 +26,7 @@ public sealed unsafe class KernelLibrary : IDisposable
     private readonly Dictionary<int, CudaFunction> _prefill = [];
     private readonly Dictionary<int, CudaFunction> _gemv = [];
     private readonly Dictionary<string, CudaFunction> _variants = [];
+    private readonly Dictionary<string, CudaFunction> _all = [];
     private readonly int _sms;
     private readonly bool _programmatic;
 
@@ -53,14 +54,17 @@ public sealed unsafe class KernelLibrary : IDisposable
             _gemv[m] = Function($"gemv_m{m}");
         }
 
-        foreach (var name in new[] { "gemv_m1_u2", "gemv_m1_u8" })
+        foreach (var name in new[] { "gemv_m1_u2", "gemv_m1_u8", "gemv_m1_flat8" })
         {
             _variants[name] = Function(name);
         }
 
-        var sync = Function("prefill_attention_sync_d128");
-        sync.SetMaxDynamicSharedMemory(PrefillSharedBytes(128) / 2);
-        _variants["prefill_attention_sync_d128"] = sync;
+        foreach (var name in new[] { "prefill_attention_sync_d128", "prefill_attention_syncrev_d128" })
+        {
+            var sync = Function(name);
+            sync.SetMaxDynamicSharedMemory(PrefillSharedBytes(128) / 2);
+            _variants[name] = sync;
+        }
 
         foreach (var d in SupportedHeadDims)
         {
@@ -106,7 +110,23 @@ public sealed unsafe class KernelLibrary : IDisposable
     }
 
     // Every kernel in the module is written for programmatic launch (see common.cuh).
-    private CudaFunction Function(string name) => _module.GetFunction(name).WithProgrammaticLaunch(_programmatic);
+    private CudaFunction Function(string name)
+    {
+        var fn = _module.GetFunction(name).WithProgrammaticLaunch(_programmatic);
+        _all[name] = fn;
+        return fn;
+    }
+
+    /// <summary>"name: R regs, S B static smem, L B local; N CTAs/SM at T threads": what bounds a kernel's occupancy.</summary>
+    public string Occupancy(string kernel, int threads, int dynamicSharedBytes)
+    {
+        var fn = _all[kernel];
+        var (regs, smem, local) = fn.Resources();
+        return $"{kernel}: {regs} regs, {smem} B static smem, {local} B local; {fn.MaxActiveBlocksPerMultiprocessor(threads, dynamicSharedBytes)} CTAs/SM at {threads} threads + {dynamicSharedBytes} B dynamic smem";
+    }
+
+    /// <summary>Dynamic shared memory of the prefill kernel for head size <paramref name="d"/>.</summary>
+    public static int PrefillSharedMemory(int d) => PrefillSharedBytes(d);
 
     /// <summary>Number of decode partitions for a context of <paramref name="maxContext"/> tokens.</summary>
     public static int DecodeSplits(int maxContext) => Math.Max(1, (maxContext + DecodePartition - 1) / DecodePartition);
@@ -160,13 +180,14 @@ public sealed unsafe class KernelLibrary : IDisposable
     public const int GemvMaxRows = 8;
 
     /// <summary>y[M×N] = x[M×K]·w[N×K]ᵀ (+bias) for M ≤ <see cref="GemvMaxRows"/>, bound by reading w once.</summary>
-    public void Gemv(CudaStream s, ulong x, ulong w, ulong bias, ulong y, int m, int n, int k, bool outputF32, string? variant = null)
+    public void Gemv(CudaStream s, ulong x, ulong w, ulong bias, ulong y, int m, int n, int k, bool outputF32, string? variant = null, int threads = 256)
     {
+        uint warps = (uint)threads / 32;
         int f32 = outputF32 ? 1 : 0;
         var fn = variant is null ? _gemv[m <= 1 ? 1 : m <= 2 ? 2 : m <= 4 ? 4 : 8] : _variants[variant];
         void** a = stackalloc void*[8];
         a[0] = &x; a[1] = &w; a[2] = &bias; a[3] = &y; a[4] = &m; a[5] = &n; a[6] = &k; a[7] = &f32;
-        fn.Launch(s, ((uint)((n + 7) / 8), 1, 1), 256, 0, a);
+        fn.Launch(s, (((uint)n + warps - 1) / warps, 1, 1), warps * 32, 0, a);
     }
 
     public void Embedding(CudaStream s, ulong table, ulong ids, ulong output, int tokens, int hidden, int vocab)
@@ -250,8 +271,8 @@ public sealed unsafe class KernelLibrary : IDisposable
         }
     }
 
-    /// <summary>Bench comparison only: head size 128 takes the previous, unpipelined prefill kernel.</summary>
-    public bool UnpipelinedPrefill { get; set; }
+    /// <summary>Bench comparison only: head size 128 takes this unpipelined prefill kernel instead.</summary>
+    public string? PrefillVariant { get; set; }
 
     /// <summary>Prefill / chunked-prefill / mixed attention over the paged cache (any query lengths).</summary>
     public void PrefillAttention(CudaStream s, ulong q, int qStride, ulong output, ulong kCache, ulong vCache, ulong blockTables,
@@ -260,9 +281,9 @@ public sealed unsafe class KernelLibrary : IDisposable
     {
         var fn = _prefill[headDim];
         int smem = PrefillSharedBytes(headDim);
-        if (UnpipelinedPrefill && headDim == 128)
+        if (PrefillVariant is not null && headDim == 128)
         {
-            fn = _variants["prefill_attention_sync_d128"];
+            fn = _variants[PrefillVariant];
             smem /= 2;
         }
 

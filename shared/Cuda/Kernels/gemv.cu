@@ -86,6 +86,51 @@ __device__ __forceinline__ void gemv_impl(const bf16* __restrict__ x, const bf16
     }
 }
 
+// The previous design, for the bench: no pipelining, UNROLL loads per lane per round, nothing before the wait.
+template <int MMAX, int UNROLL>
+__device__ __forceinline__ void gemv_flat_impl(const bf16* __restrict__ x, const bf16* __restrict__ w, const bf16* __restrict__ bias,
+                                               void* __restrict__ y, int M, int N, int K, int out_f32)
+{
+    dependent_launch_entry();
+    const int lane = threadIdx.x & 31;
+    const int n = blockIdx.x * (blockDim.x / 32) + (threadIdx.x >> 5);
+    if (n >= N) return;
+    const bf16* wr = w + (size_t)n * K;
+    float acc[MMAX];
+#pragma unroll
+    for (int m = 0; m < MMAX; m++) acc[m] = 0.f;
+    const uint4* w4 = (const uint4*)wr;
+    const int k8 = K / 8;
+#pragma unroll UNROLL
+    for (int i = lane; i < k8; i += 32)
+    {
+        float wf[8];
+        unpack8(__ldg(w4 + i), wf);
+#pragma unroll
+        for (int m = 0; m < MMAX; m++)
+        {
+            if (m < M)
+            {
+                float xf[8];
+                unpack8(((const uint4*)(x + (size_t)m * K))[i], xf);
+#pragma unroll
+                for (int j = 0; j < 8; j++) acc[m] += wf[j] * xf[j];
+            }
+        }
+    }
+    const float b = bias != 0 ? bf2f(bias[n]) : 0.f;
+#pragma unroll
+    for (int m = 0; m < MMAX; m++)
+    {
+        const float v = warp_sum(acc[m]) + b;
+        if (lane == 0 && m < M)
+        {
+            if (out_f32) ((float*)y)[(size_t)m * N + n] = v;
+            else ((bf16*)y)[(size_t)m * N + n] = f2bf(v);
+        }
+    }
+}
+
 #define GEMV_KERNEL(NAME, MMAX, UNROLL)                                                                          \
     extern "C" __global__ void __launch_bounds__(256) NAME(const bf16* x, const bf16* w, const bf16* bias,      \
                                                            void* y, int M, int N, int K, int out_f32)          \
@@ -100,3 +145,9 @@ GEMV_KERNEL(gemv_m8, 8, 4)
 // Deeper pipeline for the bench to compare (M = 1).
 GEMV_KERNEL(gemv_m1_u8, 1, 8)
 GEMV_KERNEL(gemv_m1_u2, 1, 2)
+
+extern "C" __global__ void __launch_bounds__(256) gemv_m1_flat8(const bf16* x, const bf16* w, const bf16* bias, void* y,
+                                                                int M, int N, int K, int out_f32)
+{
+    gemv_flat_impl<1, 8>(x, w, bias, y, M, N, K, out_f32);
+}

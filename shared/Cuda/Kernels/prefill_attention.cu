@@ -35,7 +35,7 @@ __device__ __forceinline__ void ldsm_x4_trans(u32& r0, u32& r1, u32& r2, u32& r3
     asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];" : "=r"(r0), "=r"(r1), "=r"(r2), "=r"(r3) : "r"(addr));
 }
 
-template <int D>
+template <int D, bool REVERSE>
 __device__ void prefill_attention_sync_impl(const bf16* __restrict__ q, int q_stride, bf16* __restrict__ out,
                                        const bf16* __restrict__ k_cache, const bf16* __restrict__ v_cache,
                                        const int* __restrict__ block_tables, int max_blocks,
@@ -54,7 +54,7 @@ __device__ void prefill_attention_sync_impl(const bf16* __restrict__ q, int q_st
     const int s = blockIdx.z, h = blockIdx.y;
     const int q0 = cu_q[s];
     const int q_len = cu_q[s + 1] - q0;
-    const int m0 = blockIdx.x * PF_M;
+    const int m0 = (REVERSE ? gridDim.x - 1 - blockIdx.x : blockIdx.x) * PF_M;
     if (m0 >= q_len) return;
     const int ctx = context_lens[s];
     const int base_pos = ctx - q_len;
@@ -487,6 +487,15 @@ extern "C" __global__ void __launch_bounds__(128) prefill_attention_sync_d128(
     const bf16* q, int q_stride, bf16* out, const bf16* k_cache, const bf16* v_cache, const int* block_tables,
     int max_blocks, const int* cu_q, const int* context_lens, int hq, int hkv, int block_size, float scale)
 {
-    prefill_attention_sync_impl<128>(q, q_stride, out, k_cache, v_cache, block_tables, max_blocks, cu_q, context_lens,
-                                     hq, hkv, block_size, scale);
+    prefill_attention_sync_impl<128, false>(q, q_stride, out, k_cache, v_cache, block_tables, max_blocks, cu_q, context_lens,
+                                            hq, hkv, block_size, scale);
+}
+
+// The same, heaviest query tiles first.
+extern "C" __global__ void __launch_bounds__(128) prefill_attention_syncrev_d128(
+    const bf16* q, int q_stride, bf16* out, const bf16* k_cache, const bf16* v_cache, const int* block_tables,
+    int max_blocks, const int* cu_q, const int* context_lens, int hq, int hkv, int block_size, float scale)
+{
+    prefill_attention_sync_impl<128, true>(q, q_stride, out, k_cache, v_cache, block_tables, max_blocks, cu_q, context_lens,
+                                           hq, hkv, block_size, scale);
 }

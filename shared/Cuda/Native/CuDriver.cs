@@ -19,6 +19,9 @@ internal static unsafe class CuDriver
     public const int AttrComputeCapabilityMinor = 76;
     public const int AttrMaxSharedMemoryPerBlockOptin = 97;
     public const int FuncAttrMaxDynamicSharedSizeBytes = 8;
+    public const int FuncAttrSharedSizeBytes = 1;
+    public const int FuncAttrLocalSizeBytes = 3;
+    public const int FuncAttrNumRegs = 4;
     public const uint StreamNonBlocking = 1;
     public const uint EventDisableTiming = 2;
     public const int CaptureModeThreadLocal = 1;
@@ -62,6 +65,8 @@ internal static unsafe class CuDriver
     public static delegate* unmanaged<nint, int> cuModuleUnload;
     public static delegate* unmanaged<nint*, nint, byte*, int> cuModuleGetFunction;
     public static delegate* unmanaged<nint, int, int, int> cuFuncSetAttribute;
+    public static delegate* unmanaged<int*, int, nint, int> cuFuncGetAttribute;
+    public static delegate* unmanaged<int*, nint, int, nuint, int> cuOccupancyMaxActiveBlocksPerMultiprocessor;
     public static delegate* unmanaged<nint, uint, uint, uint, uint, uint, uint, uint, nint, void**, void**, int> cuLaunchKernel;
     public static delegate* unmanaged<LaunchConfig*, nint, void**, void**, int> cuLaunchKernelEx;
     public static delegate* unmanaged<nint, int, int> cuStreamBeginCapture;
@@ -157,6 +162,8 @@ internal static unsafe class CuDriver
             cuModuleUnload = (delegate* unmanaged<nint, int>)Export(lib, "cuModuleUnload");
             cuModuleGetFunction = (delegate* unmanaged<nint*, nint, byte*, int>)Export(lib, "cuModuleGetFunction");
             cuFuncSetAttribute = (delegate* unmanaged<nint, int, int, int>)Export(lib, "cuFuncSetAttribute");
+            cuFuncGetAttribute = (delegate* unmanaged<int*, int, nint, int>)Export(lib, "cuFuncGetAttribute");
+            cuOccupancyMaxActiveBlocksPerMultiprocessor = (delegate* unmanaged<int*, nint, int, nuint, int>)Export(lib, "cuOccupancyMaxActiveBlocksPerMultiprocessor");
             cuLaunchKernel = (delegate* unmanaged<nint, uint, uint, uint, uint, uint, uint, uint, nint, void**, void**, int>)Export(lib, "cuLaunchKernel");
             cuLaunchKernelEx = (delegate* unmanaged<LaunchConfig*, nint, void**, void**, int>)Export(lib, "cuLaunchKernelEx");
             cuStreamBeginCapture = (delegate* unmanaged<nint, int, int>)Export(lib, "cuStreamBeginCapture_v2");

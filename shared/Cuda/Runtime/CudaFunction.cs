@@ -22,6 +22,24 @@ public readonly unsafe struct CudaFunction
     /// </summary>
     public bool Programmatic { get; }
 
+    /// <summary>Registers per thread, static shared bytes and local (spill) bytes per thread, as compiled.</summary>
+    public (int Registers, int StaticSharedBytes, int LocalBytes) Resources()
+    {
+        int regs, smem, local;
+        CuDriver.Check(CuDriver.cuFuncGetAttribute(&regs, CuDriver.FuncAttrNumRegs, _handle));
+        CuDriver.Check(CuDriver.cuFuncGetAttribute(&smem, CuDriver.FuncAttrSharedSizeBytes, _handle));
+        CuDriver.Check(CuDriver.cuFuncGetAttribute(&local, CuDriver.FuncAttrLocalSizeBytes, _handle));
+        return (regs, smem, local);
+    }
+
+    /// <summary>How many CTAs of <paramref name="threads"/> threads fit on one SM at once.</summary>
+    public int MaxActiveBlocksPerMultiprocessor(int threads, int dynamicSharedBytes)
+    {
+        int blocks;
+        CuDriver.Check(CuDriver.cuOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, _handle, threads, (nuint)dynamicSharedBytes));
+        return blocks;
+    }
+
     /// <summary>This kernel, launched programmatically when <paramref name="programmatic"/> is true.</summary>
     public CudaFunction WithProgrammaticLaunch(bool programmatic) => new(_handle, Name, programmatic);
 
