@@ -218,6 +218,9 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
             Row($"decode M={rows} rope+kv write", TimeMs(_ => backend.RopeAndWriteKv(m.QkvBuf, s, m.CosSin, cache, 0), 50) * 1e3, 2.0 * rows * s.QkvWidth * 2, 0);
             long kv = (long)rows * 512 * BenchModel.KvHeads * BenchModel.HeadDim * 2 * 2;
             Row($"decode M={rows} paged attention ctx 512", TimeMs(i => backend.Attention(m.QkvBuf, s, cache, i % BenchModel.Layers, scale, m.AttnBuf), 50) * 1e3, kv, 0);
+            gpu.Kernels.DecodeVariant = "decode_attention_unpacked_d128_g4";
+            Row($"decode M={rows} paged attention ctx 512, K/V unpacked at load (run-8 kernel)", TimeMs(i => backend.Attention(m.QkvBuf, s, cache, i % BenchModel.Layers, scale, m.AttnBuf), 50) * 1e3, kv, 0);
+            gpu.Kernels.DecodeVariant = null;
             Row($"decode M={rows} silu_and_mul", TimeMs(_ => backend.SiluAndMul(m.GateUpBuf, m.ActBuf, BenchModel.Inter, rows), 50) * 1e3, 3.0 * rows * BenchModel.Inter * 2, 0);
         }
 
@@ -239,7 +242,7 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         Row("prefill 2048 rope+kv write", TimeMs(_ => backend.RopeAndWriteKv(m.QkvBuf, s, m.CosSin, cache, 0), 20) * 1e3, 2.0 * t * s.QkvWidth * 2, 0);
         Row("prefill 2048 causal attention (mma.sync)", TimeMs(_ => backend.Attention(m.QkvBuf, s, cache, 0, scale, m.AttnBuf), 10) * 1e3,
             (2.0 * t * s.QkvWidth * 2) + (t * s.QWidth * 2), 4.0 * t * t / 2 * BenchModel.HeadDim * BenchModel.Heads);
-        foreach (var variant in new[] { "prefill_attention_sync_d128", "prefill_attention_syncrev_d128" })
+        foreach (var variant in new[] { "prefill_attention_forward_d128", "prefill_attention_cg_d128", "prefill_attention_ca_d128" })
         {
             gpu.Kernels.PrefillVariant = variant;
             Row($"prefill 2048 causal attention, {variant}", TimeMs(_ => backend.Attention(m.QkvBuf, s, cache, 0, scale, m.AttnBuf), 10) * 1e3,
@@ -258,11 +261,11 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         var k = gpu.Kernels;
         foreach (var line in new[]
         {
-            k.Occupancy("gemv_m1", 256, 0), k.Occupancy("gemv_m1", 128, 0), k.Occupancy("gemv_m1_u2", 256, 0), k.Occupancy("gemv_m1_u8", 256, 0),
-            k.Occupancy("gemv_m1_flat8", 256, 0), k.Occupancy("gemv_m8", 256, 0),
+            k.Occupancy("gemv_m1", 256, 0), k.Occupancy("gemv_m8", 256, 0),
             k.Occupancy("prefill_attention_d128", 128, KernelLibrary.PrefillSharedMemory(128)),
-            k.Occupancy("prefill_attention_sync_d128", 128, KernelLibrary.PrefillSharedMemory(128) / 2),
+            k.Occupancy("prefill_attention_ca_d128", 128, 2 * KernelLibrary.PrefillSharedMemory(128)),
             k.Occupancy("decode_attention_d128_g4", 128, 4 * ((4 * 128) + (4 * 4 * 128) + (8 * 4))),
+            k.Occupancy("decode_attention_unpacked_d128_g4", 128, 4 * ((4 * 128) + (4 * 4 * 128) + (8 * 4))),
             k.Occupancy("fused_add_rmsnorm", 512, 0), k.Occupancy("rope_qk_norm_cache", 128, 0),
         })
         {
@@ -275,7 +278,7 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         for (int which = 0; which < 4; which++)
         {
             var w0 = m.Projection(0, which);
-            foreach (var (variant, threads) in new (string?, int)[] { (null, 256), ("gemv_m1_u2", 256), ("gemv_m1_u8", 256), ("gemv_m1_flat8", 256), (null, 128), ("gemv_m1_u2", 128), ("gemv_m1_flat8", 128) })
+            foreach (var (variant, threads) in new (string?, int)[] { (null, 256), ("gemv_m1_noprefetch", 256), ("gemv_m1_u2", 256), ("gemv_m1_u4", 256) })
             {
                 ulong x = ((CudaTensor)inputs[which]).Pointer, y = ((CudaTensor)outputs[which]).Pointer;
                 double us = TimeMs(i =>
@@ -283,7 +286,7 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
                     var w = m.Projection(i % BenchModel.Layers, which);
                     gpu.Kernels.Gemv(gpu.Stream, x, w.Pointer, 0, y, 1, w.Rows, w.Cols, false, variant, threads);
                 }, 64) * 1e3;
-                Row($"gemv M=1 {names[which]} [{w0.Rows}x{w0.Cols}] {variant ?? "gemv_m1 (u4)"} x{threads}, layers rotated", us, (double)w0.Bytes + (2.0 * (w0.Cols + w0.Rows)), 0);
+                Row($"gemv M=1 {names[which]} [{w0.Rows}x{w0.Cols}] {variant ?? "gemv_m1"} x{threads}, layers rotated", us, (double)w0.Bytes + (2.0 * (w0.Cols + w0.Rows)), 0);
             }
         }
     }

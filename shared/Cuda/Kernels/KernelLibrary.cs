@@ -54,17 +54,21 @@ public sealed unsafe class KernelLibrary : IDisposable
             _gemv[m] = Function($"gemv_m{m}");
         }
 
-        foreach (var name in new[] { "gemv_m1_u2", "gemv_m1_u8", "gemv_m1_flat8" })
+        foreach (var name in new[] { "gemv_m1_u2", "gemv_m1_u4", "gemv_m1_noprefetch" })
         {
             _variants[name] = Function(name);
         }
 
-        foreach (var name in new[] { "prefill_attention_sync_d128", "prefill_attention_syncrev_d128" })
+        foreach (var name in new[] { "prefill_attention_forward_d128", "prefill_attention_cg_d128", "prefill_attention_ca_d128" })
         {
-            var sync = Function(name);
-            sync.SetMaxDynamicSharedMemory(PrefillSharedBytes(128) / 2);
-            _variants[name] = sync;
+            var variant = Function(name);
+            variant.SetMaxDynamicSharedMemory(PrefillVariantSharedBytes(name));
+            _variants[name] = variant;
         }
+
+        var unpacked = Function("decode_attention_unpacked_d128_g4");
+        unpacked.SetMaxDynamicSharedMemory(DecodeSharedBytes(128, 4));
+        _variants["decode_attention_unpacked_d128_g4"] = unpacked;
 
         foreach (var d in SupportedHeadDims)
         {
@@ -159,8 +163,11 @@ public sealed unsafe class KernelLibrary : IDisposable
     // q [G][D], per-warp Σ p·v [4][G][D] and per-warp (max, sum) [4][G][2], fp32.
     private static int DecodeSharedBytes(int d, int gmax) => 4 * ((gmax * d) + (4 * gmax * d) + (8 * gmax));
 
-    // Two stages of (K tile, V tile), 64 keys of d + 8 bf16 each.
-    private static int PrefillSharedBytes(int d) => 2 * 2 * PrefillTile * (d + 8) * 2;
+    // A K tile and a V tile of 64 keys, d + 8 bf16 each.
+    private static int PrefillSharedBytes(int d) => 2 * PrefillTile * (d + 8) * 2;
+
+    // The pipelined bench variants hold two stages.
+    private static int PrefillVariantSharedBytes(string name) => name.Contains("forward", StringComparison.Ordinal) ? PrefillSharedBytes(128) : 2 * PrefillSharedBytes(128);
 
     /// <summary>Validates a head layout before any launch: clear error instead of a wild kernel.</summary>
     public static void CheckAttentionShape(int heads, int kvHeads, int headDim)
@@ -255,7 +262,7 @@ public sealed unsafe class KernelLibrary : IDisposable
                                 int seqs, int heads, int kvHeads, int headDim, int blockSize, float scale, int splits)
     {
         var g = heads / kvHeads;
-        var fn = _decode[(headDim, GroupBucket(g))];
+        var fn = DecodeVariant is not null && headDim == 128 && GroupBucket(g) == 4 ? _variants[DecodeVariant] : _decode[(headDim, GroupBucket(g))];
         var (partition, count) = DecodePartitioning(seqs, kvHeads, splits);
         void** a = stackalloc void*[15];
         a[0] = &q; a[1] = &qStride; a[2] = &output; a[3] = &partialAcc; a[4] = &partialMl; a[5] = &kCache; a[6] = &vCache;
@@ -271,8 +278,11 @@ public sealed unsafe class KernelLibrary : IDisposable
         }
     }
 
-    /// <summary>Bench comparison only: head size 128 takes this unpipelined prefill kernel instead.</summary>
+    /// <summary>Bench comparison only: head size 128 takes this prefill kernel instead.</summary>
     public string? PrefillVariant { get; set; }
+
+    /// <summary>Bench comparison only: head size 128 with GQA groups of 4 takes this decode kernel instead.</summary>
+    public string? DecodeVariant { get; set; }
 
     /// <summary>Prefill / chunked-prefill / mixed attention over the paged cache (any query lengths).</summary>
     public void PrefillAttention(CudaStream s, ulong q, int qStride, ulong output, ulong kCache, ulong vCache, ulong blockTables,
@@ -284,7 +294,7 @@ public sealed unsafe class KernelLibrary : IDisposable
         if (PrefillVariant is not null && headDim == 128)
         {
             fn = _variants[PrefillVariant];
-            smem /= 2;
+            smem = PrefillVariantSharedBytes(PrefillVariant);
         }
 
         void** a = stackalloc void*[13];

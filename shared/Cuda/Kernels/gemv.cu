@@ -1,9 +1,13 @@
 // Skinny GEMM for decode (M <= 8 rows): y[m, n] = x[m, :] . w[n, :] (+ bias[n]). Bound by reading W once, so
 // one warp streams one weight row with 16-byte loads and reuses it for every input row; x stays in L1.
-// Software-pipelined: each batch of UNROLL loads per lane has its successor in flight while it is multiplied, and
-// the first batch leaves before the kernel waits for the previous one (weights never depend on it).
-// Output bf16, or fp32 for logits. grid: ceil(N / 8), block 256.
+// Output bf16, or fp32 for logits. grid: ceil(N / warps per CTA), block 256 (or 128).
+//
+// The production kernels (gemv_m1..m8) keep registers low (24 at M = 1: 8 CTAs of 256 threads per SM) and rely on
+// occupancy to keep loads in flight; on the H200 that beat software-pipelined variants (gemv_m1_u2/u4, kept for the
+// bench), which hold more loads per lane but fit fewer CTAs, so the grid runs in more waves.
 
+// Pipelined: each batch of UNROLL loads per lane has its successor in flight while it is multiplied, and the first
+// batch leaves before the kernel waits for the previous one.
 template <int MMAX, int UNROLL>
 __device__ __forceinline__ void gemv_impl(const bf16* __restrict__ x, const bf16* __restrict__ w, const bf16* __restrict__ bias,
                                           void* __restrict__ y, int M, int N, int K, int out_f32)
@@ -87,20 +91,32 @@ __device__ __forceinline__ void gemv_impl(const bf16* __restrict__ x, const bf16
 }
 
 // The previous design, for the bench: no pipelining, UNROLL loads per lane per round, nothing before the wait.
-template <int MMAX, int UNROLL>
+template <int MMAX, int UNROLL, bool PREFETCH>
 __device__ __forceinline__ void gemv_flat_impl(const bf16* __restrict__ x, const bf16* __restrict__ w, const bf16* __restrict__ bias,
                                                void* __restrict__ y, int M, int N, int K, int out_f32)
 {
-    dependent_launch_entry();
     const int lane = threadIdx.x & 31;
     const int n = blockIdx.x * (blockDim.x / 32) + (threadIdx.x >> 5);
+    const bf16* wr = w + (size_t)(n < N ? n : 0) * K;
+    // The row's first 4 KB go to L2 while the previous kernel finishes: weights never depend on it.
+    if (PREFETCH && n < N && lane * 64 < K) asm volatile("prefetch.global.L2 [%0];" ::"l"(wr + lane * 64));
+    dependent_launch_entry();
     if (n >= N) return;
-    const bf16* wr = w + (size_t)n * K;
     float acc[MMAX];
 #pragma unroll
     for (int m = 0; m < MMAX; m++) acc[m] = 0.f;
+    if ((K & 7) != 0)
+    {
+        for (int i = lane; i < K; i += 32)
+        {
+            const float wv = bf2f(wr[i]);
+#pragma unroll
+            for (int m = 0; m < MMAX; m++)
+                if (m < M) acc[m] += wv * bf2f(x[(size_t)m * K + i]);
+        }
+    }
     const uint4* w4 = (const uint4*)wr;
-    const int k8 = K / 8;
+    const int k8 = (K & 7) == 0 ? K / 8 : 0;
 #pragma unroll UNROLL
     for (int i = lane; i < k8; i += 32)
     {
@@ -138,16 +154,23 @@ __device__ __forceinline__ void gemv_flat_impl(const bf16* __restrict__ x, const
         gemv_impl<MMAX, UNROLL>(x, w, bias, y, M, N, K, out_f32);                                              \
     }
 
-GEMV_KERNEL(gemv_m1, 1, 4)
-GEMV_KERNEL(gemv_m2, 2, 4)
-GEMV_KERNEL(gemv_m4, 4, 4)
-GEMV_KERNEL(gemv_m8, 8, 4)
-// Deeper pipeline for the bench to compare (M = 1).
-GEMV_KERNEL(gemv_m1_u8, 1, 8)
-GEMV_KERNEL(gemv_m1_u2, 1, 2)
+#define GEMV_FLAT_KERNEL(NAME, MMAX)                                                                             \
+    extern "C" __global__ void __launch_bounds__(256) NAME(const bf16* x, const bf16* w, const bf16* bias,      \
+                                                           void* y, int M, int N, int K, int out_f32)          \
+    {                                                                                                          \
+        gemv_flat_impl<MMAX, 8, true>(x, w, bias, y, M, N, K, out_f32);                                        \
+    }
 
-extern "C" __global__ void __launch_bounds__(256) gemv_m1_flat8(const bf16* x, const bf16* w, const bf16* bias, void* y,
+GEMV_FLAT_KERNEL(gemv_m1, 1)
+GEMV_FLAT_KERNEL(gemv_m2, 2)
+GEMV_FLAT_KERNEL(gemv_m4, 4)
+GEMV_FLAT_KERNEL(gemv_m8, 8)
+// For the bench to compare (M = 1): the software-pipelined design, 2 and 4 loads per lane per batch.
+GEMV_KERNEL(gemv_m1_u2, 1, 2)
+GEMV_KERNEL(gemv_m1_u4, 1, 4)
+
+extern "C" __global__ void __launch_bounds__(256) gemv_m1_noprefetch(const bf16* x, const bf16* w, const bf16* bias, void* y,
                                                                 int M, int N, int K, int out_f32)
 {
-    gemv_flat_impl<1, 8>(x, w, bias, y, M, N, K, out_f32);
+    gemv_flat_impl<1, 8, false>(x, w, bias, y, M, N, K, out_f32);
 }
