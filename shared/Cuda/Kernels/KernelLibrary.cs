@@ -54,21 +54,21 @@ public sealed unsafe class KernelLibrary : IDisposable
             _gemv[m] = Function($"gemv_m{m}");
         }
 
-        foreach (var name in new[] { "gemv_m1_u2", "gemv_m1_u4", "gemv_m1_noprefetch" })
+        foreach (var name in new[] { "gemv_m1_u2", "gemv_m1_u4" })
         {
             _variants[name] = Function(name);
         }
 
-        foreach (var name in new[] { "prefill_attention_forward_d128", "prefill_attention_cg_d128", "prefill_attention_ca_d128" })
+        foreach (var name in new[] { "prefill_attention_forward_d128", "prefill_attention_ca_d128", "prefill_attention_occ3_d128", "prefill_attention_occ3b4_d128", "prefill_attention_ca_occ3_d128" })
         {
             var variant = Function(name);
             variant.SetMaxDynamicSharedMemory(PrefillVariantSharedBytes(name));
             _variants[name] = variant;
         }
 
-        var unpacked = Function("decode_attention_unpacked_d128_g4");
-        unpacked.SetMaxDynamicSharedMemory(DecodeSharedBytes(128, 4));
-        _variants["decode_attention_unpacked_d128_g4"] = unpacked;
+        var packed = Function("decode_attention_packed_d128_g4");
+        packed.SetMaxDynamicSharedMemory(DecodeSharedBytes(128, 4));
+        _variants["decode_attention_packed_d128_g4"] = packed;
 
         foreach (var d in SupportedHeadDims)
         {
@@ -167,7 +167,7 @@ public sealed unsafe class KernelLibrary : IDisposable
     private static int PrefillSharedBytes(int d) => 2 * PrefillTile * (d + 8) * 2;
 
     // The pipelined bench variants hold two stages.
-    private static int PrefillVariantSharedBytes(string name) => name.Contains("forward", StringComparison.Ordinal) ? PrefillSharedBytes(128) : 2 * PrefillSharedBytes(128);
+    private static int PrefillVariantSharedBytes(string name) => name.Contains("_ca", StringComparison.Ordinal) ? 2 * PrefillSharedBytes(128) : PrefillSharedBytes(128);
 
     /// <summary>Validates a head layout before any launch: clear error instead of a wild kernel.</summary>
     public static void CheckAttentionShape(int heads, int kvHeads, int headDim)

@@ -220,8 +220,8 @@ __device__ void decode_attention_impl(const bf16* __restrict__ q, int q_stride, 
         const bf16* v_cache, const int* block_tables, int max_blocks, const int* context_lens, int hq, int hkv,      \
         int block_size, float scale, int part)                                                                       \
     {                                                                                                                \
-        decode_attention_impl<D, G, true>(q, q_stride, out, partial_acc, partial_ml, k_cache, v_cache, block_tables, \
-                                          max_blocks, context_lens, hq, hkv, block_size, scale, part);               \
+        decode_attention_impl<D, G, false>(q, q_stride, out, partial_acc, partial_ml, k_cache, v_cache, block_tables, \
+                                           max_blocks, context_lens, hq, hkv, block_size, scale, part);               \
     }
 
 DECODE_KERNEL(16, 1) DECODE_KERNEL(16, 2) DECODE_KERNEL(16, 4) DECODE_KERNEL(16, 8) DECODE_KERNEL(16, 16)
@@ -230,14 +230,15 @@ DECODE_KERNEL(64, 1) DECODE_KERNEL(64, 2) DECODE_KERNEL(64, 4) DECODE_KERNEL(64,
 DECODE_KERNEL(128, 1) DECODE_KERNEL(128, 2) DECODE_KERNEL(128, 4) DECODE_KERNEL(128, 8) DECODE_KERNEL(128, 16)
 DECODE_KERNEL(256, 1) DECODE_KERNEL(256, 2) DECODE_KERNEL(256, 4) DECODE_KERNEL(256, 8)
 
-// The previous register layout (K/V unpacked to fp32 at load, half the tokens in flight), for the bench.
-extern "C" __global__ void __launch_bounds__(DEC_THREADS) decode_attention_unpacked_d128_g4(
+// K/V kept packed until used, twice the tokens in flight, for the bench (slower on the H200, run 11: 164 registers,
+// 3 CTAs per SM against 96 and 5).
+extern "C" __global__ void __launch_bounds__(DEC_THREADS) decode_attention_packed_d128_g4(
     const bf16* q, int q_stride, bf16* out, float* partial_acc, float* partial_ml, const bf16* k_cache,
     const bf16* v_cache, const int* block_tables, int max_blocks, const int* context_lens, int hq, int hkv,
     int block_size, float scale, int part)
 {
-    decode_attention_impl<128, 4, false>(q, q_stride, out, partial_acc, partial_ml, k_cache, v_cache, block_tables,
-                                         max_blocks, context_lens, hq, hkv, block_size, scale, part);
+    decode_attention_impl<128, 4, true>(q, q_stride, out, partial_acc, partial_ml, k_cache, v_cache, block_tables,
+                                        max_blocks, context_lens, hq, hkv, block_size, scale, part);
 }
 
 // Merges the partitions of each (sequence, q head): rescale each partial by exp(m_i - M), divide by the total sum.

@@ -4,7 +4,8 @@
 //
 // The production kernels (gemv_m1..m8) keep registers low (24 at M = 1: 8 CTAs of 256 threads per SM) and rely on
 // occupancy to keep loads in flight; on the H200 that beat software-pipelined variants (gemv_m1_u2/u4, kept for the
-// bench), which hold more loads per lane but fit fewer CTAs, so the grid runs in more waves.
+// bench), which hold more loads per lane but fit fewer CTAs, so the grid runs in more waves, and an L2 prefetch of
+// each row issued before the grid wait (slower on every shape, run 11).
 
 // Pipelined: each batch of UNROLL loads per lane has its successor in flight while it is multiplied, and the first
 // batch leaves before the kernel waits for the previous one.
@@ -91,17 +92,15 @@ __device__ __forceinline__ void gemv_impl(const bf16* __restrict__ x, const bf16
 }
 
 // The previous design, for the bench: no pipelining, UNROLL loads per lane per round, nothing before the wait.
-template <int MMAX, int UNROLL, bool PREFETCH>
+template <int MMAX, int UNROLL>
 __device__ __forceinline__ void gemv_flat_impl(const bf16* __restrict__ x, const bf16* __restrict__ w, const bf16* __restrict__ bias,
                                                void* __restrict__ y, int M, int N, int K, int out_f32)
 {
+    dependent_launch_entry();
     const int lane = threadIdx.x & 31;
     const int n = blockIdx.x * (blockDim.x / 32) + (threadIdx.x >> 5);
-    const bf16* wr = w + (size_t)(n < N ? n : 0) * K;
-    // The row's first 4 KB go to L2 while the previous kernel finishes: weights never depend on it.
-    if (PREFETCH && n < N && lane * 64 < K) asm volatile("prefetch.global.L2 [%0];" ::"l"(wr + lane * 64));
-    dependent_launch_entry();
     if (n >= N) return;
+    const bf16* wr = w + (size_t)n * K;
     float acc[MMAX];
 #pragma unroll
     for (int m = 0; m < MMAX; m++) acc[m] = 0.f;
@@ -158,7 +157,7 @@ __device__ __forceinline__ void gemv_flat_impl(const bf16* __restrict__ x, const
     extern "C" __global__ void __launch_bounds__(256) NAME(const bf16* x, const bf16* w, const bf16* bias,      \
                                                            void* y, int M, int N, int K, int out_f32)          \
     {                                                                                                          \
-        gemv_flat_impl<MMAX, 8, true>(x, w, bias, y, M, N, K, out_f32);                                        \
+        gemv_flat_impl<MMAX, 8>(x, w, bias, y, M, N, K, out_f32);                                        \
     }
 
 GEMV_FLAT_KERNEL(gemv_m1, 1)
@@ -169,8 +168,3 @@ GEMV_FLAT_KERNEL(gemv_m8, 8)
 GEMV_KERNEL(gemv_m1_u2, 1, 2)
 GEMV_KERNEL(gemv_m1_u4, 1, 4)
 
-extern "C" __global__ void __launch_bounds__(256) gemv_m1_noprefetch(const bf16* x, const bf16* w, const bf16* bias, void* y,
-                                                                int M, int N, int K, int out_f32)
-{
-    gemv_flat_impl<1, 8, false>(x, w, bias, y, M, N, K, out_f32);
-}

@@ -35,7 +35,7 @@ __device__ __forceinline__ void ldsm_x4_trans(u32& r0, u32& r1, u32& r2, u32& r3
     asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];" : "=r"(r0), "=r"(r1), "=r"(r2), "=r"(r3) : "r"(addr));
 }
 
-template <int D, bool REVERSE>
+template <int D, bool REVERSE, int MAX_BATCH>
 __device__ void prefill_attention_impl(const bf16* __restrict__ q, int q_stride, bf16* __restrict__ out,
                                        const bf16* __restrict__ k_cache, const bf16* __restrict__ v_cache,
                                        const int* __restrict__ block_tables, int max_blocks,
@@ -96,7 +96,7 @@ __device__ void prefill_attention_impl(const bf16* __restrict__ q, int q_stride,
         }
         __syncthreads();
         constexpr int PER_THREAD = PF_N * (D / 8) / 128;
-        constexpr int BATCH = PER_THREAD < 8 ? PER_THREAD : 8;
+        constexpr int BATCH = PER_THREAD < MAX_BATCH ? PER_THREAD : MAX_BATCH;
 #pragma unroll
         for (int b0 = 0; b0 < PER_THREAD; b0 += BATCH)
         {
@@ -477,7 +477,7 @@ __device__ void prefill_attention_pipelined_impl(const bf16* __restrict__ q, int
         const bf16* q, int q_stride, bf16* out, const bf16* k_cache, const bf16* v_cache, const int* block_tables, \
         int max_blocks, const int* cu_q, const int* context_lens, int hq, int hkv, int block_size, float scale)     \
     {                                                                                                               \
-        prefill_attention_impl<D, true>(q, q_stride, out, k_cache, v_cache, block_tables, max_blocks, cu_q,         \
+        prefill_attention_impl<D, true, 8>(q, q_stride, out, k_cache, v_cache, block_tables, max_blocks, cu_q,      \
                                         context_lens, hq, hkv, block_size, scale);                                  \
     }
 
@@ -493,16 +493,33 @@ extern "C" __global__ void __launch_bounds__(128) prefill_attention_forward_d128
     const bf16* q, int q_stride, bf16* out, const bf16* k_cache, const bf16* v_cache, const int* block_tables,
     int max_blocks, const int* cu_q, const int* context_lens, int hq, int hkv, int block_size, float scale)
 {
-    prefill_attention_impl<128, false>(q, q_stride, out, k_cache, v_cache, block_tables, max_blocks, cu_q, context_lens,
+    prefill_attention_impl<128, false, 8>(q, q_stride, out, k_cache, v_cache, block_tables, max_blocks, cu_q, context_lens,
                                        hq, hkv, block_size, scale);
 }
 
-extern "C" __global__ void __launch_bounds__(128) prefill_attention_cg_d128(
+// Three CTAs per SM (at most 170 registers): loads staged 8 or 4 at a time, and the pipelined design with cp.async.ca.
+extern "C" __global__ void __launch_bounds__(128, 3) prefill_attention_occ3_d128(
     const bf16* q, int q_stride, bf16* out, const bf16* k_cache, const bf16* v_cache, const int* block_tables,
     int max_blocks, const int* cu_q, const int* context_lens, int hq, int hkv, int block_size, float scale)
 {
-    prefill_attention_pipelined_impl<128, false>(q, q_stride, out, k_cache, v_cache, block_tables, max_blocks, cu_q,
-                                                 context_lens, hq, hkv, block_size, scale);
+    prefill_attention_impl<128, true, 8>(q, q_stride, out, k_cache, v_cache, block_tables, max_blocks, cu_q, context_lens,
+                                         hq, hkv, block_size, scale);
+}
+
+extern "C" __global__ void __launch_bounds__(128, 3) prefill_attention_occ3b4_d128(
+    const bf16* q, int q_stride, bf16* out, const bf16* k_cache, const bf16* v_cache, const int* block_tables,
+    int max_blocks, const int* cu_q, const int* context_lens, int hq, int hkv, int block_size, float scale)
+{
+    prefill_attention_impl<128, true, 4>(q, q_stride, out, k_cache, v_cache, block_tables, max_blocks, cu_q, context_lens,
+                                         hq, hkv, block_size, scale);
+}
+
+extern "C" __global__ void __launch_bounds__(128, 3) prefill_attention_ca_occ3_d128(
+    const bf16* q, int q_stride, bf16* out, const bf16* k_cache, const bf16* v_cache, const int* block_tables,
+    int max_blocks, const int* cu_q, const int* context_lens, int hq, int hkv, int block_size, float scale)
+{
+    prefill_attention_pipelined_impl<128, true>(q, q_stride, out, k_cache, v_cache, block_tables, max_blocks, cu_q,
+                                                context_lens, hq, hkv, block_size, scale);
 }
 
 extern "C" __global__ void __launch_bounds__(128) prefill_attention_ca_d128(

@@ -26,34 +26,50 @@ extern "C" __global__ void rope_qk_norm_cache(bf16* __restrict__ qkv, const int*
         if (slot < 0) return;
         const int kvh = head - hq - hkv;
         bf16* dst = v_cache + (((size_t)(slot / block_size) * hkv + kvh) * block_size + slot % block_size) * d;
-        for (int i = lane; i < d; i += 32) dst[i] = x[i];
+        if ((d & 7) == 0)
+            for (int i = lane; i < d / 8; i += 32) ((uint4*)dst)[i] = ((const uint4*)x)[i];
+        else
+            for (int i = lane; i < d; i += 32) dst[i] = x[i];
         return;
     }
 
+    // Each lane takes element pairs (i, i + 1) of both halves, i = 2 * (lane + 32 * j): 4-byte loads and stores,
+    // 8-byte cos/sin loads. d <= 256 gives at most two pairs per lane.
     const bool is_q = head < hq;
     const bf16* norm = is_q ? q_norm : k_norm;
-    float a[4], b[4];
+    float a[2][2], b[2][2];
     float ss = 0.f;
 #pragma unroll
-    for (int j = 0; j < 4; j++)
+    for (int j = 0; j < 2; j++)
     {
-        const int i = lane + 32 * j;
-        a[j] = i < half ? bf2f(x[i]) : 0.f;
-        b[j] = i < half ? bf2f(x[i + half]) : 0.f;
-        ss += a[j] * a[j] + b[j] * b[j];
+        const int i = 2 * (lane + 32 * j);
+        a[j][0] = a[j][1] = b[j][0] = b[j][1] = 0.f;
+        if (i < half)
+        {
+            const u32 va = *(const u32*)(x + i), vb = *(const u32*)(x + i + half);
+            a[j][0] = lo_f(va);
+            a[j][1] = hi_f(va);
+            b[j][0] = lo_f(vb);
+            b[j][1] = hi_f(vb);
+            ss += a[j][0] * a[j][0] + a[j][1] * a[j][1] + b[j][0] * b[j][0] + b[j][1] * b[j][1];
+        }
     }
     if (norm != 0)
     {
         const float inv = rsqrtf(warp_sum(ss) / d + eps);
 #pragma unroll
-        for (int j = 0; j < 4; j++)
+        for (int j = 0; j < 2; j++)
         {
-            const int i = lane + 32 * j;
+            const int i = 2 * (lane + 32 * j);
             if (i < half)
             {
                 // The norm's output is bf16 in the reference model before RoPE sees it.
-                a[j] = bf2f(f2bf(a[j] * inv * bf2f(norm[i])));
-                b[j] = bf2f(f2bf(b[j] * inv * bf2f(norm[i + half])));
+#pragma unroll
+                for (int e = 0; e < 2; e++)
+                {
+                    a[j][e] = bf2f(f2bf(a[j][e] * inv * bf2f(norm[i + e])));
+                    b[j][e] = bf2f(f2bf(b[j][e] * inv * bf2f(norm[i + half + e])));
+                }
             }
         }
     }
@@ -65,15 +81,16 @@ extern "C" __global__ void rope_qk_norm_cache(bf16* __restrict__ qkv, const int*
         const int kvh = head - hq;
         dst = k_cache + (((size_t)(slot / block_size) * hkv + kvh) * block_size + slot % block_size) * d;
     }
+    const float* cs = cos_sin + (size_t)pos * d;
 #pragma unroll
-    for (int j = 0; j < 4; j++)
+    for (int j = 0; j < 2; j++)
     {
-        const int i = lane + 32 * j;
+        const int i = 2 * (lane + 32 * j);
         if (i < half)
         {
-            const float c = cos_sin[(size_t)pos * d + i], sn = cos_sin[(size_t)pos * d + half + i];
-            dst[i] = f2bf(a[j] * c - b[j] * sn);
-            dst[i + half] = f2bf(b[j] * c + a[j] * sn);
+            const float2 c = *(const float2*)(cs + i), sn = *(const float2*)(cs + half + i);
+            *(u32*)(dst + i) = pack2(a[j][0] * c.x - b[j][0] * sn.x, a[j][1] * c.y - b[j][1] * sn.y);
+            *(u32*)(dst + i + half) = pack2(b[j][0] * c.x + a[j][0] * sn.x, b[j][1] * c.y + a[j][1] * sn.y);
         }
     }
 }
