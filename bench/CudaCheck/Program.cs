@@ -4,6 +4,7 @@ using LlmServe.Cuda.Native;
 using LlmServe.CudaCheck;
 
 // Usage (on the GPU machine):  LlmServe.CudaCheck [kernels] [nccl] [backend FIXTURES_DIR] [bench]   (default: all)
+//                              LlmServe.CudaCheck profile   (a few launches of the hot kernels, for ncu)
 //                              LlmServe.CudaCheck compile [sm_90]   (NVRTC only; needs no GPU)
 var libs = CudaLibraryOptions.FromProcessEnvironment();
 if (args.Length > 0 && args[0] == "compile")
@@ -34,6 +35,11 @@ using (backend)
     bool all = args.Length == 0;
     try
     {
+        if (args.Contains("profile"))
+        {
+            new ProfileTargets(gpu, report).Run(3);
+        }
+
         if (all || args.Contains("kernels"))
         {
             new KernelChecks(gpu, report).RunAll();
