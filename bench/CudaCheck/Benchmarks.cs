@@ -252,14 +252,6 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         Row("prefill 2048 rope+kv write", TimeMs(_ => backend.RopeAndWriteKv(m.QkvBuf, s, m.CosSin, cache, 0), 20) * 1e3, 2.0 * t * s.QkvWidth * 2, 0);
         Row("prefill 2048 causal attention (mma.sync)", TimeMs(_ => backend.Attention(m.QkvBuf, s, cache, 0, scale, m.AttnBuf), 10) * 1e3,
             (2.0 * t * s.QkvWidth * 2) + (t * s.QWidth * 2), 4.0 * t * t / 2 * BenchModel.HeadDim * BenchModel.Heads);
-        foreach (var variant in new[] { "prefill_attention_forward_d128", "prefill_attention_ca_d128", "prefill_attention_occ3_d128", "prefill_attention_occ3b4_d128", "prefill_attention_ca_occ3_d128" })
-        {
-            gpu.Kernels.PrefillVariant = variant;
-            Row($"prefill 2048 causal attention, {variant}", TimeMs(_ => backend.Attention(m.QkvBuf, s, cache, 0, scale, m.AttnBuf), 10) * 1e3,
-                (2.0 * t * s.QkvWidth * 2) + (t * s.QWidth * 2), 4.0 * t * t / 2 * BenchModel.HeadDim * BenchModel.Heads);
-        }
-
-        gpu.Kernels.PrefillVariant = null;
         Row("prefill 2048 silu_and_mul", TimeMs(_ => backend.SiluAndMul(m.GateUpBuf, m.ActBuf, BenchModel.Inter, t), 20) * 1e3, 3.0 * t * BenchModel.Inter * 2, 0);
         backend.Synchronize();
     }
@@ -271,12 +263,8 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         var k = gpu.Kernels;
         foreach (var line in new[]
         {
-            k.Occupancy("gemv_m1", 256, 0), k.Occupancy("gemv_m8", 256, 0),
+            k.Occupancy("gemv_m1", 256, 0), k.Occupancy("gemv_m1_s2", 256, 0), k.Occupancy("gemv_m8", 256, 0), k.Occupancy("gemv_m8_s2", 256, 0),
             k.Occupancy("prefill_attention_d128", 128, KernelLibrary.PrefillSharedMemory(128)),
-            k.Occupancy("prefill_attention_ca_d128", 128, 2 * KernelLibrary.PrefillSharedMemory(128)),
-            k.Occupancy("prefill_attention_occ3_d128", 128, KernelLibrary.PrefillSharedMemory(128)),
-            k.Occupancy("prefill_attention_occ3b4_d128", 128, KernelLibrary.PrefillSharedMemory(128)),
-            k.Occupancy("prefill_attention_ca_occ3_d128", 128, 2 * KernelLibrary.PrefillSharedMemory(128)),
             k.Occupancy("decode_attention_d128_g4", 128, 4 * ((4 * 128) + (4 * 4 * 128) + (8 * 4))),
             k.Occupancy("decode_attention_packed_d128_g4", 128, 4 * ((4 * 128) + (4 * 4 * 128) + (8 * 4))),
             k.Occupancy("fused_add_rmsnorm", 512, 0), k.Occupancy("rope_qk_norm_cache", 128, 0),
@@ -291,7 +279,7 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         for (int which = 0; which < 4; which++)
         {
             var w0 = m.Projection(0, which);
-            foreach (var (variant, threads) in new (string?, int)[] { (null, 256), ("gemv_m1_u2", 256), ("gemv_m1_u4", 256) })
+            foreach (var (variant, threads) in new (string?, int)[] { (null, 256), ("gemv_m1", 256), ("gemv_m1_s2", 256), ("gemv_m1_u2", 256), ("gemv_m1_u4", 256) })
             {
                 ulong x = ((CudaTensor)inputs[which]).Pointer, y = ((CudaTensor)outputs[which]).Pointer;
                 double us = TimeMs(i =>
@@ -299,7 +287,7 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
                     var w = m.Projection(i % BenchModel.Layers, which);
                     gpu.Kernels.Gemv(gpu.Stream, x, w.Pointer, 0, y, 1, w.Rows, w.Cols, false, variant, threads);
                 }, 64) * 1e3;
-                Row($"gemv M=1 {names[which]} [{w0.Rows}x{w0.Cols}] {variant ?? "gemv_m1"} x{threads}, layers rotated", us, (double)w0.Bytes + (2.0 * (w0.Cols + w0.Rows)), 0);
+                Row($"gemv M=1 {names[which]} [{w0.Rows}x{w0.Cols}] {variant ?? "production"} x{threads}, layers rotated", us, (double)w0.Bytes + (2.0 * (w0.Cols + w0.Rows)), 0);
             }
         }
     }

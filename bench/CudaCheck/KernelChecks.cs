@@ -509,6 +509,8 @@ internal sealed class KernelChecks(Gpu gpu, Report report)
         {
             (1, 4096, 4096, false, false, false), (7, 1000, 96, true, false, false), (64, 512, 4096, false, true, false), (33, 6144, 4096, true, false, false),
             (1, 6144, 4096, false, false, true), (3, 1001, 4096, true, false, true), (8, 4096, 14336, false, true, true), (5, 77, 100, true, true, true),
+            // Rows split over two warps: a CTA whose last row is past N, and K not a multiple of 8; then one warp a row at N >= 8192.
+            (1, 8191, 2056, false, false, true), (4, 333, 1030, true, false, true), (2, 9000, 1032, true, true, true),
         })
         {
             var x = Rand((long)m * k);

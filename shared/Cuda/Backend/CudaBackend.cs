@@ -173,6 +173,7 @@ public sealed unsafe class CudaBackend : IBackend, IGreedyLogitsReader
         ArgumentNullException.ThrowIfNull(spec);
         EndGraphStep();
         KernelLibrary.CheckAttentionShape(spec.NumKvHeads, spec.NumKvHeads, spec.HeadDim);
+        KernelLibrary.CheckBlockSize(spec.BlockSize);
         var cache = new CudaKvCache(_context, spec);
         _stream.Fill8(cache.Buffer.Pointer, 0, cache.Buffer.Bytes);
         return cache;

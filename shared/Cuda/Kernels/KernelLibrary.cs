@@ -24,7 +24,7 @@ public sealed unsafe class KernelLibrary : IDisposable
     private readonly CudaFunction _reduce, _argmaxPartial, _argmaxFinal, _toBf16, _toF32, _f16ToBf16, _fillRandom;
     private readonly Dictionary<(int D, int G), CudaFunction> _decode = [];
     private readonly Dictionary<int, CudaFunction> _prefill = [];
-    private readonly Dictionary<int, CudaFunction> _gemv = [];
+    private readonly Dictionary<(int M, int Split), CudaFunction> _gemv = [];
     private readonly Dictionary<string, CudaFunction> _variants = [];
     private readonly Dictionary<string, CudaFunction> _all = [];
     private readonly int _sms;
@@ -51,19 +51,13 @@ public sealed unsafe class KernelLibrary : IDisposable
         _fillRandom = Function("fill_random_bf16");
         foreach (var m in new[] { 1, 2, 4, 8 })
         {
-            _gemv[m] = Function($"gemv_m{m}");
+            _gemv[(m, 1)] = Function($"gemv_m{m}");
+            _gemv[(m, 2)] = Function($"gemv_m{m}_s2");
         }
 
         foreach (var name in new[] { "gemv_m1_u2", "gemv_m1_u4" })
         {
             _variants[name] = Function(name);
-        }
-
-        foreach (var name in new[] { "prefill_attention_forward_d128", "prefill_attention_ca_d128", "prefill_attention_occ3_d128", "prefill_attention_occ3b4_d128", "prefill_attention_ca_occ3_d128" })
-        {
-            var variant = Function(name);
-            variant.SetMaxDynamicSharedMemory(PrefillVariantSharedBytes(name));
-            _variants[name] = variant;
         }
 
         var packed = Function("decode_attention_packed_d128_g4");
@@ -166,8 +160,6 @@ public sealed unsafe class KernelLibrary : IDisposable
     // A K tile and a V tile of 64 keys, d + 8 bf16 each.
     private static int PrefillSharedBytes(int d) => 2 * PrefillTile * (d + 8) * 2;
 
-    // The pipelined bench variants hold two stages.
-    private static int PrefillVariantSharedBytes(string name) => name.Contains("_ca", StringComparison.Ordinal) ? 2 * PrefillSharedBytes(128) : PrefillSharedBytes(128);
 
     /// <summary>Validates a head layout before any launch: clear error instead of a wild kernel.</summary>
     public static void CheckAttentionShape(int heads, int kvHeads, int headDim)
@@ -183,15 +175,26 @@ public sealed unsafe class KernelLibrary : IDisposable
         }
     }
 
+    /// <summary>The attention kernels address the paged cache with shifts: block sizes must be powers of two up to 256.</summary>
+    public static void CheckBlockSize(int blockSize)
+    {
+        if (blockSize < 1 || blockSize > 256 || !System.Numerics.BitOperations.IsPow2(blockSize))
+        {
+            throw new NotSupportedException($"KV cache block size {blockSize} is not supported by the CUDA backend (a power of two from 1 to 256)");
+        }
+    }
+
     /// <summary>Largest row count the skinny GEMM handles; above it cuBLASLt's tensor-core kernels win.</summary>
     public const int GemvMaxRows = 8;
 
     /// <summary>y[M×N] = x[M×K]·w[N×K]ᵀ (+bias) for M ≤ <see cref="GemvMaxRows"/>, bound by reading w once.</summary>
     public void Gemv(CudaStream s, ulong x, ulong w, ulong bias, ulong y, int m, int n, int k, bool outputF32, string? variant = null, int threads = 256)
     {
-        uint warps = (uint)threads / 32;
+        // Narrow matrices split each row over two warps (see gemv.cu); a bench variant names its kernel outright.
+        int split = variant is null ? (n < 8192 && k >= 1024 ? 2 : 1) : variant.EndsWith("_s2", StringComparison.Ordinal) ? 2 : 1;
+        uint warps = (uint)(threads / 32 / split);
         int f32 = outputF32 ? 1 : 0;
-        var fn = variant is null ? _gemv[m <= 1 ? 1 : m <= 2 ? 2 : m <= 4 ? 4 : 8] : _variants[variant];
+        var fn = variant is null ? _gemv[(m <= 1 ? 1 : m <= 2 ? 2 : m <= 4 ? 4 : 8, split)] : _all[variant];
         void** a = stackalloc void*[8];
         a[0] = &x; a[1] = &w; a[2] = &bias; a[3] = &y; a[4] = &m; a[5] = &n; a[6] = &k; a[7] = &f32;
         fn.Launch(s, (((uint)n + warps - 1) / warps, 1, 1), warps * 32, 0, a);
@@ -278,9 +281,6 @@ public sealed unsafe class KernelLibrary : IDisposable
         }
     }
 
-    /// <summary>Bench comparison only: head size 128 takes this prefill kernel instead.</summary>
-    public string? PrefillVariant { get; set; }
-
     /// <summary>Bench comparison only: head size 128 with GQA groups of 4 takes this decode kernel instead.</summary>
     public string? DecodeVariant { get; set; }
 
@@ -291,11 +291,6 @@ public sealed unsafe class KernelLibrary : IDisposable
     {
         var fn = _prefill[headDim];
         int smem = PrefillSharedBytes(headDim);
-        if (PrefillVariant is not null && headDim == 128)
-        {
-            fn = _variants[PrefillVariant];
-            smem = PrefillVariantSharedBytes(PrefillVariant);
-        }
 
         void** a = stackalloc void*[13];
         a[0] = &q; a[1] = &qStride; a[2] = &output; a[3] = &kCache; a[4] = &vCache; a[5] = &blockTables; a[6] = &maxBlocks;

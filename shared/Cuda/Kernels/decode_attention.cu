@@ -37,8 +37,10 @@ __device__ void decode_attention_impl(const bf16* __restrict__ q, int q_stride, 
     // The partition's block ids, once, in shared memory: each token's address is then one shared read away. Block
     // tables are step inputs, not an earlier kernel's output, so they load before waiting for that kernel.
     __shared__ int blk_s[PARTITION + 1];
-    const int first_blk = start / block_size;
-    const int nblk = n > 0 ? (end - 1) / block_size - first_blk + 1 : 0;
+    // Block sizes are powers of two (the host checks): shifts, not divisions, in the address math.
+    const int bs_shift = __ffs(block_size) - 1, bs_mask = block_size - 1;
+    const int first_blk = start >> bs_shift;
+    const int nblk = n > 0 ? ((end - 1) >> bs_shift) - first_blk + 1 : 0;
     for (int i = tid; i < nblk; i += DEC_THREADS) blk_s[i] = block_tables[(size_t)s * max_blocks + first_blk + i];
     dependent_launch_entry();
 
@@ -84,8 +86,8 @@ __device__ void decode_attention_impl(const bf16* __restrict__ q, int q_stride, 
             kr[u] = vr[u] = make_uint4(0, 0, 0, 0);
             if (tt[u] < end)
             {
-                const int blk = blk_s[tt[u] / block_size - first_blk];
-                const size_t off = (((size_t)blk * hkv + kvh) * block_size + tt[u] % block_size) * D + c * 8;
+                const int blk = blk_s[(tt[u] >> bs_shift) - first_blk];
+                const size_t off = ((((size_t)blk * hkv + kvh) << bs_shift) + (tt[u] & bs_mask)) * D + c * 8;
                 kr[u] = *(const uint4*)(k_cache + off);
                 vr[u] = *(const uint4*)(v_cache + off);
             }
