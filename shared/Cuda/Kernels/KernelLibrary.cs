@@ -192,12 +192,12 @@ public sealed unsafe class KernelLibrary : IDisposable
     {
         // Narrow matrices split each row over two warps (see gemv.cu); a bench variant names its kernel outright.
         int split = variant is null ? (n < 8192 && k >= 1024 ? 2 : 1) : variant.EndsWith("_s2", StringComparison.Ordinal) ? 2 : 1;
-        uint warps = (uint)(threads / 32 / split);
+        uint rowsPerCta = (uint)(threads / 32 / split);
         int f32 = outputF32 ? 1 : 0;
         var fn = variant is null ? _gemv[(m <= 1 ? 1 : m <= 2 ? 2 : m <= 4 ? 4 : 8, split)] : _all[variant];
         void** a = stackalloc void*[8];
         a[0] = &x; a[1] = &w; a[2] = &bias; a[3] = &y; a[4] = &m; a[5] = &n; a[6] = &k; a[7] = &f32;
-        fn.Launch(s, (((uint)n + warps - 1) / warps, 1, 1), warps * 32, 0, a);
+        fn.Launch(s, (((uint)n + rowsPerCta - 1) / rowsPerCta, 1, 1), (uint)threads, 0, a);
     }
 
     public void Embedding(CudaStream s, ulong table, ulong ids, ulong output, int tokens, int hidden, int vocab)
