@@ -16,6 +16,7 @@ public sealed unsafe class KernelLibrary : IDisposable
     public const int MinDecodePartition = 32;
 
     private const uint DecodeThreads = 128;
+    private const int RopeHeadsPerWarp = 4;   // ROPE_HEADS_PER_WARP in rope_cache.cu
     private const int PrefillTile = 64;
     private const int ArgmaxChunk = 4096;
 
@@ -244,7 +245,8 @@ public sealed unsafe class KernelLibrary : IDisposable
         void** a = stackalloc void*[15];
         a[0] = &qkv; a[1] = &positions; a[2] = &cosSin; a[3] = &slots; a[4] = &kCache; a[5] = &vCache; a[6] = &qNorm; a[7] = &kNorm;
         a[8] = &heads; a[9] = &kvHeads; a[10] = &headDim; a[11] = &blockSize; a[12] = &eps;
-        _rope.Launch(s, ((uint)((heads + (2 * kvHeads) + 3) / 4), (uint)tokens, 1), 128, 0, a);
+        // 4 warps a CTA, RopeHeadsPerWarp heads a warp.
+        _rope.Launch(s, ((uint)((heads + (2 * kvHeads) + (4 * RopeHeadsPerWarp) - 1) / (4 * RopeHeadsPerWarp)), (uint)tokens, 1), 128, 0, a);
     }
 
     public void HeadRmsNorm(CudaStream s, ulong x, int rowStride, int firstColumn, int heads, int headDim, ulong weight, float eps, int rows)
@@ -295,7 +297,7 @@ public sealed unsafe class KernelLibrary : IDisposable
         void** a = stackalloc void*[13];
         a[0] = &q; a[1] = &qStride; a[2] = &output; a[3] = &kCache; a[4] = &vCache; a[5] = &blockTables; a[6] = &maxBlocks;
         a[7] = &queryStarts; a[8] = &contextLens; a[9] = &heads; a[10] = &kvHeads; a[11] = &blockSize; a[12] = &scale;
-        fn.Launch(s, ((uint)((maxQueryLength + PrefillTile - 1) / PrefillTile), (uint)heads, (uint)seqs), 128, (uint)smem, a);
+        fn.Launch(s, ((uint)heads, (uint)((maxQueryLength + PrefillTile - 1) / PrefillTile), (uint)seqs), 128, (uint)smem, a);
     }
 
     /// <summary>Vocabulary chunks of the greedy sampler's first pass.</summary>

@@ -4,7 +4,7 @@
 // Tensor cores via mma.sync m16n8k16 (bf16 in, fp32 accumulate); online softmax; the score matrix never
 // leaves registers. CTA = 64 queries of one head (4 warps x 16 rows); K/V tiles of 64 keys in shared memory.
 //
-// grid: (ceil(max_q_len / 64), hq, S); block 128; dynamic smem 2 * 64 * (D + 8) * 2 bytes.
+// grid: (hq, ceil(max_q_len / 64), S); block 128; dynamic smem 2 * 64 * (D + 8) * 2 bytes.
 // q: [T, q_stride] rows; cu_q [S+1] first row of each sequence; out: [T, hq * D].
 
 #define PF_M 64
@@ -51,11 +51,13 @@ __device__ void prefill_attention_impl(const bf16* __restrict__ q, int q_stride,
     bf16* Vs = pf_smem + PF_N * LD;
 
     dependent_launch_entry();
-    const int s = blockIdx.z, h = blockIdx.y;
+    const int s = blockIdx.z, h = blockIdx.x;
     const int q0 = cu_q[s];
     const int q_len = cu_q[s + 1] - q0;
-    // Heaviest query tiles first: under the causal mask the last tiles see the most keys, so they should not be the tail.
-    const int m0 = (gridDim.x - 1 - blockIdx.x) * PF_M;
+    // Heaviest query tiles first (longest-first scheduling): under the causal mask the last tiles see the most keys.
+    // The tile is the grid's slower dimension, so the first wave holds every head's heaviest tiles, not all tiles of
+    // a few heads, and the light ones fill the tail.
+    const int m0 = (gridDim.y - 1 - blockIdx.y) * PF_M;
     if (m0 >= q_len) return;
     const int ctx = context_lens[s];
     const int base_pos = ctx - q_len;
