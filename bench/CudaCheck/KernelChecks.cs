@@ -417,6 +417,7 @@ internal sealed class KernelChecks(Gpu gpu, Report report)
             (new[] { 3, 17 }, new[] { 40, 17 }, 4, 2, 32),
             (new[] { 33 }, new[] { 50 }, 4, 1, 16),
             (new[] { 90, 1 }, new[] { 90, 300 }, 4, 2, 256),
+            (new[] { 300, 5, 130 }, new[] { 700, 5, 130 }, 8, 2, 128),
         };
         foreach (var (qLens, contexts, hq, hkv, d) in cases)
         {
@@ -452,6 +453,16 @@ internal sealed class KernelChecks(Gpu gpu, Report report)
 
             var cmp = Compare.Of(got, want);
             report.Check($"prefill attention q=[{string.Join(',', qLens)}] ctx=[{string.Join(',', contexts)}] hq={hq} hkv={hkv} d={d}", cmp.Passes(Bf16Tol), cmp.ToString());
+            if (d == 128)
+            {
+                // The 128-query-tile kernel on the same inputs, into a fresh poisoned output.
+                ulong o2 = gpu.PoisonedBf16((long)tokens * hq * d);
+                gpu.Kernels.WidePrefillTiles = true;
+                gpu.Kernels.PrefillAttention(gpu.Stream, dq, qStride, o2, k, v, dt, stride, dstarts, dc, seqs, qLens.Max(), hq, hkv, d, bs, (float)scale);
+                gpu.Kernels.WidePrefillTiles = false;
+                var cmp2 = Compare.Of(gpu.ReadBf16(o2, (long)tokens * hq * d), want);
+                report.Check($"prefill attention, 128-query tiles, q=[{string.Join(',', qLens)}] ctx=[{string.Join(',', contexts)}] hq={hq} hkv={hkv} d={d}", cmp2.Passes(Bf16Tol), cmp2.ToString());
+            }
         }
 
         gpu.FreeAll();

@@ -2,12 +2,12 @@
 // already in the cache (rope_qk_norm_cache ran first), so queries attend to the cached prefix and to each other
 // through one path. Causal mask by absolute position: query i of a chunk of q_len sits at ctx - q_len + i.
 // Tensor cores via mma.sync m16n8k16 (bf16 in, fp32 accumulate); online softmax; the score matrix never
-// leaves registers. CTA = 64 queries of one head (4 warps x 16 rows); K/V tiles of 64 keys in shared memory.
+// leaves registers. CTA = 16 * WARPS queries of one head (16 rows a warp; 4 warps in production); K/V tiles of
+// 64 keys in shared memory.
 //
 // grid: (hq, ceil(max_q_len / 64), S); block 128; dynamic smem 2 * 64 * (D + 8) * 2 bytes.
 // q: [T, q_stride] rows; cu_q [S+1] first row of each sequence; out: [T, hq * D].
 
-#define PF_M 64
 #define PF_N 64
 
 __device__ __forceinline__ void mma_bf16(float* c, u32 a0, u32 a1, u32 a2, u32 a3, u32 b0, u32 b1)
@@ -35,7 +35,7 @@ __device__ __forceinline__ void ldsm_x4_trans(u32& r0, u32& r1, u32& r2, u32& r3
     asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];" : "=r"(r0), "=r"(r1), "=r"(r2), "=r"(r3) : "r"(addr));
 }
 
-template <int D>
+template <int D, int WARPS>
 __device__ void prefill_attention_impl(const bf16* __restrict__ q, int q_stride, bf16* __restrict__ out,
                                        const bf16* __restrict__ k_cache, const bf16* __restrict__ v_cache,
                                        const int* __restrict__ block_tables, int max_blocks,
@@ -57,7 +57,9 @@ __device__ void prefill_attention_impl(const bf16* __restrict__ q, int q_stride,
     // Heaviest query tiles first (longest-first scheduling): under the causal mask the last tiles see the most keys.
     // The tile is the grid's slower dimension, so the first wave holds every head's heaviest tiles, not all tiles of
     // a few heads, and the light ones fill the tail.
-    const int m0 = (gridDim.y - 1 - blockIdx.y) * PF_M;
+    constexpr int TILE_M = 16 * WARPS;   // queries a CTA: 16 rows a warp
+    constexpr int THREADS = 32 * WARPS;
+    const int m0 = (gridDim.y - 1 - blockIdx.y) * TILE_M;
     if (m0 >= q_len) return;
     const int ctx = context_lens[s];
     const int base_pos = ctx - q_len;
@@ -89,7 +91,7 @@ __device__ void prefill_attention_impl(const bf16* __restrict__ q, int q_stride,
     for (int j = 0; j < DT; j++) o[j][0] = o[j][1] = o[j][2] = o[j][3] = 0.f;
     float m_a = NEG_INF, m_b = NEG_INF, l_a = 0.f, l_b = 0.f;
 
-    const int kv_end = min(ctx, base_pos + m0 + PF_M);
+    const int kv_end = min(ctx, base_pos + m0 + TILE_M);
     for (int kb = 0; kb < kv_end; kb += PF_N)
     {
         __syncthreads();
@@ -101,7 +103,7 @@ __device__ void prefill_attention_impl(const bf16* __restrict__ q, int q_stride,
             blk_s[i] = kpos < ctx ? table[kpos >> bs_shift] : 0;
         }
         __syncthreads();
-        constexpr int PER_THREAD = PF_N * (D / 8) / 128;
+        constexpr int PER_THREAD = PF_N * (D / 8) / THREADS;
         constexpr int BATCH = PER_THREAD < 8 ? PER_THREAD : 8;
 #pragma unroll
         for (int b0 = 0; b0 < PER_THREAD; b0 += BATCH)
@@ -110,7 +112,7 @@ __device__ void prefill_attention_impl(const bf16* __restrict__ q, int q_stride,
 #pragma unroll
             for (int u = 0; u < BATCH; u++)
             {
-                const int i = tid + (b0 + u) * 128;
+                const int i = tid + (b0 + u) * THREADS;
                 const int key = i / (D / 8), c = i % (D / 8);
                 const int kpos = kb + key;
                 kr[u] = make_uint4(0, 0, 0, 0);
@@ -125,7 +127,7 @@ __device__ void prefill_attention_impl(const bf16* __restrict__ q, int q_stride,
 #pragma unroll
             for (int u = 0; u < BATCH; u++)
             {
-                const int i = tid + (b0 + u) * 128;
+                const int i = tid + (b0 + u) * THREADS;
                 const int key = i / (D / 8), c = i % (D / 8);
                 *(uint4*)(Ks + key * LD + c * 8) = kr[u];
                 *(uint4*)(Vs + key * LD + c * 8) = vr[u];
@@ -266,7 +268,7 @@ __device__ void prefill_attention_impl(const bf16* __restrict__ q, int q_stride,
         const bf16* q, int q_stride, bf16* out, const bf16* k_cache, const bf16* v_cache, const int* block_tables, \
         int max_blocks, const int* cu_q, const int* context_lens, int hq, int hkv, int block_size, float scale)     \
     {                                                                                                               \
-        prefill_attention_impl<D>(q, q_stride, out, k_cache, v_cache, block_tables, max_blocks, cu_q,      \
+        prefill_attention_impl<D, 4>(q, q_stride, out, k_cache, v_cache, block_tables, max_blocks, cu_q,      \
                                         context_lens, hq, hkv, block_size, scale);                                  \
     }
 
@@ -275,3 +277,12 @@ PREFILL_KERNEL(32)
 PREFILL_KERNEL(64)
 PREFILL_KERNEL(128)
 PREFILL_KERNEL(256)
+
+// For the bench and the checks: 128 queries a CTA (8 warps), so each K/V tile is loaded once for twice the queries.
+extern "C" __global__ void __launch_bounds__(256) prefill_attention_m128_d128(
+    const bf16* q, int q_stride, bf16* out, const bf16* k_cache, const bf16* v_cache, const int* block_tables,
+    int max_blocks, const int* cu_q, const int* context_lens, int hq, int hkv, int block_size, float scale)
+{
+    prefill_attention_impl<128, 8>(q, q_stride, out, k_cache, v_cache, block_tables, max_blocks, cu_q, context_lens,
+                                   hq, hkv, block_size, scale);
+}
