@@ -202,10 +202,6 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         float scale = 1f / MathF.Sqrt(BenchModel.HeadDim);
         Row("mixed step attention (255 decodes + 1792 prefill)", TimeMs(_ => backend.Attention(model.QkvBuf, model.Shape, cache, 0, scale, model.AttnBuf), 10) * 1e3,
             (255.0 * 512 * BenchModel.KvHeads * BenchModel.HeadDim * 4) + (2.0 * 1792 * model.Shape.QkvWidth * 2), 4.0 * 1792 * 1792 / 2 * BenchModel.HeadDim * BenchModel.Heads);
-        gpu.Kernels.WidePrefillTiles = true;
-        Row("mixed step attention, 128-query prefill tiles", TimeMs(_ => backend.Attention(model.QkvBuf, model.Shape, cache, 0, scale, model.AttnBuf), 10) * 1e3,
-            (255.0 * 512 * BenchModel.KvHeads * BenchModel.HeadDim * 4) + (2.0 * 1792 * model.Shape.QkvWidth * 2), 4.0 * 1792 * 1792 / 2 * BenchModel.HeadDim * BenchModel.Heads);
-        gpu.Kernels.WidePrefillTiles = false;
         backend.Synchronize();
     }
 
@@ -256,10 +252,6 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         Row("prefill 2048 rope+kv write", TimeMs(_ => backend.RopeAndWriteKv(m.QkvBuf, s, m.CosSin, cache, 0), 20) * 1e3, 2.0 * t * s.QkvWidth * 2, 0);
         Row("prefill 2048 causal attention (mma.sync)", TimeMs(_ => backend.Attention(m.QkvBuf, s, cache, 0, scale, m.AttnBuf), 10) * 1e3,
             (2.0 * t * s.QkvWidth * 2) + (t * s.QWidth * 2), 4.0 * t * t / 2 * BenchModel.HeadDim * BenchModel.Heads);
-        gpu.Kernels.WidePrefillTiles = true;
-        Row("prefill 2048 causal attention, 128-query tiles (8 warps)", TimeMs(_ => backend.Attention(m.QkvBuf, s, cache, 0, scale, m.AttnBuf), 10) * 1e3,
-            (2.0 * t * s.QkvWidth * 2) + (t * s.QWidth * 2), 4.0 * t * t / 2 * BenchModel.HeadDim * BenchModel.Heads);
-        gpu.Kernels.WidePrefillTiles = false;
         Row("prefill 2048 silu_and_mul", TimeMs(_ => backend.SiluAndMul(m.GateUpBuf, m.ActBuf, BenchModel.Inter, t), 20) * 1e3, 3.0 * t * BenchModel.Inter * 2, 0);
         backend.Synchronize();
     }
@@ -273,7 +265,6 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         {
             k.Occupancy("gemv_m1", 256, 0), k.Occupancy("gemv_m1_s2", 256, 0), k.Occupancy("gemv_m8", 256, 0), k.Occupancy("gemv_m8_s2", 256, 0),
             k.Occupancy("prefill_attention_d128", 128, KernelLibrary.PrefillSharedMemory(128)),
-            k.Occupancy("prefill_attention_m128_d128", 256, KernelLibrary.PrefillSharedMemory(128)),
             k.Occupancy("decode_attention_d128_g4", 128, 4 * ((4 * 128) + (4 * 4 * 128) + (8 * 4))),
             k.Occupancy("decode_attention_packed_d128_g4", 128, 4 * ((4 * 128) + (4 * 4 * 128) + (8 * 4))),
             k.Occupancy("fused_add_rmsnorm", 512, 0), k.Occupancy("rope_qk_norm_cache", 128, 0),

@@ -61,10 +61,6 @@ public sealed unsafe class KernelLibrary : IDisposable
             _variants[name] = Function(name);
         }
 
-        var wide = Function("prefill_attention_m128_d128");
-        wide.SetMaxDynamicSharedMemory(PrefillSharedBytes(128));
-        _variants["prefill_attention_m128_d128"] = wide;
-
         var packed = Function("decode_attention_packed_d128_g4");
         packed.SetMaxDynamicSharedMemory(DecodeSharedBytes(128, 4));
         _variants["decode_attention_packed_d128_g4"] = packed;
@@ -290,9 +286,6 @@ public sealed unsafe class KernelLibrary : IDisposable
     /// <summary>Bench comparison only: head size 128 with GQA groups of 4 takes this decode kernel instead.</summary>
     public string? DecodeVariant { get; set; }
 
-    /// <summary>Bench and checks only: head size 128 takes the 128-query-tile prefill kernel (8 warps a CTA).</summary>
-    public bool WidePrefillTiles { get; set; }
-
     /// <summary>Prefill / chunked-prefill / mixed attention over the paged cache (any query lengths).</summary>
     public void PrefillAttention(CudaStream s, ulong q, int qStride, ulong output, ulong kCache, ulong vCache, ulong blockTables,
                                  int maxBlocks, ulong queryStarts, ulong contextLens, int seqs, int maxQueryLength,
@@ -300,19 +293,11 @@ public sealed unsafe class KernelLibrary : IDisposable
     {
         var fn = _prefill[headDim];
         int smem = PrefillSharedBytes(headDim);
-        int tile = PrefillTile;
-        uint threads = 128;
-        if (WidePrefillTiles && headDim == 128)
-        {
-            fn = _variants["prefill_attention_m128_d128"];
-            tile = 2 * PrefillTile;
-            threads = 256;
-        }
 
         void** a = stackalloc void*[13];
         a[0] = &q; a[1] = &qStride; a[2] = &output; a[3] = &kCache; a[4] = &vCache; a[5] = &blockTables; a[6] = &maxBlocks;
         a[7] = &queryStarts; a[8] = &contextLens; a[9] = &heads; a[10] = &kvHeads; a[11] = &blockSize; a[12] = &scale;
-        fn.Launch(s, ((uint)heads, (uint)((maxQueryLength + tile - 1) / tile), (uint)seqs), threads, (uint)smem, a);
+        fn.Launch(s, ((uint)heads, (uint)((maxQueryLength + PrefillTile - 1) / PrefillTile), (uint)seqs), 128, (uint)smem, a);
     }
 
     /// <summary>Vocabulary chunks of the greedy sampler's first pass.</summary>
