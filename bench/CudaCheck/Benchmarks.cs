@@ -228,9 +228,6 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
             Row($"decode M={rows} rope+kv write", TimeMs(_ => backend.RopeAndWriteKv(m.QkvBuf, s, m.CosSin, cache, 0), 50) * 1e3, 2.0 * rows * s.QkvWidth * 2, 0);
             long kv = (long)rows * 512 * BenchModel.KvHeads * BenchModel.HeadDim * 2 * 2;
             Row($"decode M={rows} paged attention ctx 512", TimeMs(i => backend.Attention(m.QkvBuf, s, cache, i % BenchModel.Layers, scale, m.AttnBuf), 50) * 1e3, kv, 0);
-            gpu.Kernels.DecodeVariant = "decode_attention_packed_d128_g4";
-            Row($"decode M={rows} paged attention ctx 512, K/V packed until used", TimeMs(i => backend.Attention(m.QkvBuf, s, cache, i % BenchModel.Layers, scale, m.AttnBuf), 50) * 1e3, kv, 0);
-            gpu.Kernels.DecodeVariant = null;
             Row($"decode M={rows} silu_and_mul", TimeMs(_ => backend.SiluAndMul(m.GateUpBuf, m.ActBuf, BenchModel.Inter, rows), 50) * 1e3, 3.0 * rows * BenchModel.Inter * 2, 0);
         }
 
@@ -257,7 +254,7 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
     }
 
     // Decode GEMVs at M=1 with each call on the next layer's weights, so no matrix is read from L2 (o_proj's 33.5 MB
-    // fits it), back to back as in a step: the production pipeline depth (4 loads per lane) against 2 and 8.
+    // fits it), back to back as in a step: the production choice against one and two warps a row forced.
     private void GemvVariants(BenchModel m)
     {
         var k = gpu.Kernels;
@@ -266,7 +263,6 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
             k.Occupancy("gemv_m1", 256, 0), k.Occupancy("gemv_m1_s2", 256, 0), k.Occupancy("gemv_m8", 256, 0), k.Occupancy("gemv_m8_s2", 256, 0),
             k.Occupancy("prefill_attention_d128", 128, KernelLibrary.PrefillSharedMemory(128)),
             k.Occupancy("decode_attention_d128_g4", 128, 4 * ((4 * 128) + (4 * 4 * 128) + (8 * 4))),
-            k.Occupancy("decode_attention_packed_d128_g4", 128, 4 * ((4 * 128) + (4 * 4 * 128) + (8 * 4))),
             k.Occupancy("fused_add_rmsnorm", 512, 0), k.Occupancy("rope_qk_norm_cache", 128, 0),
         })
         {
@@ -279,15 +275,15 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         for (int which = 0; which < 4; which++)
         {
             var w0 = m.Projection(0, which);
-            foreach (var (variant, threads) in new (string?, int)[] { (null, 256), ("gemv_m1", 256), ("gemv_m1_s2", 256), ("gemv_m1_u2", 256), ("gemv_m1_u4", 256) })
+            foreach (var (label, split) in new[] { ("production", 0), ("one warp a row", 1), ("two warps a row", 2) })
             {
                 ulong x = ((CudaTensor)inputs[which]).Pointer, y = ((CudaTensor)outputs[which]).Pointer;
                 double us = TimeMs(i =>
                 {
                     var w = m.Projection(i % BenchModel.Layers, which);
-                    gpu.Kernels.Gemv(gpu.Stream, x, w.Pointer, 0, y, 1, w.Rows, w.Cols, false, variant, threads);
+                    gpu.Kernels.Gemv(gpu.Stream, x, w.Pointer, 0, y, 1, w.Rows, w.Cols, false, split);
                 }, 64) * 1e3;
-                Row($"gemv M=1 {names[which]} [{w0.Rows}x{w0.Cols}] {variant ?? "production"} x{threads}, layers rotated", us, (double)w0.Bytes + (2.0 * (w0.Cols + w0.Rows)), 0);
+                Row($"gemv M=1 {names[which]} [{w0.Rows}x{w0.Cols}] {label}, layers rotated", us, (double)w0.Bytes + (2.0 * (w0.Cols + w0.Rows)), 0);
             }
         }
     }

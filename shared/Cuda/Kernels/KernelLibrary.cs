@@ -55,11 +55,6 @@ public sealed unsafe class KernelLibrary : IDisposable
             _gemv[(m, 2)] = Function($"gemv_m{m}_s2");
         }
 
-        // Variants the bench compares against the production kernels (reached by name through _all).
-        Function("gemv_m1_u2");
-        Function("gemv_m1_u4");
-        Function("decode_attention_packed_d128_g4").SetMaxDynamicSharedMemory(DecodeSharedBytes(128, 4));
-
         foreach (var d in SupportedHeadDims)
         {
             foreach (var g in new[] { 1, 2, 4, 8, 16 })
@@ -190,16 +185,16 @@ public sealed unsafe class KernelLibrary : IDisposable
     public static int GemvSplit(int n, int k) => n < 8192 && k >= 1024 ? 2 : 1;
 
     /// <summary>y[M×N] = x[M×K]·w[N×K]ᵀ (+bias) for M ≤ <see cref="GemvMaxRows"/>, bound by reading w once.</summary>
-    public void Gemv(CudaStream s, ulong x, ulong w, ulong bias, ulong y, int m, int n, int k, bool outputF32, string? variant = null, int threads = 256)
+    /// <remarks><paramref name="split"/> forces the warps a row (1 or 2) for the bench; 0 lets <see cref="GemvSplit"/> choose.</remarks>
+    public void Gemv(CudaStream s, ulong x, ulong w, ulong bias, ulong y, int m, int n, int k, bool outputF32, int split = 0)
     {
-        // A bench variant names its kernel outright.
-        int split = variant is null ? GemvSplit(n, k) : variant.EndsWith("_s2", StringComparison.Ordinal) ? 2 : 1;
-        uint rowsPerCta = (uint)(threads / 32 / split);
+        split = split == 0 ? GemvSplit(n, k) : split;
+        uint rowsPerCta = (uint)(8 / split);
         int f32 = outputF32 ? 1 : 0;
-        var fn = variant is null ? _gemv[(m <= 1 ? 1 : m <= 2 ? 2 : m <= 4 ? 4 : 8, split)] : _all[variant];
+        var fn = _gemv[(m <= 1 ? 1 : m <= 2 ? 2 : m <= 4 ? 4 : 8, split)];
         void** a = stackalloc void*[8];
         a[0] = &x; a[1] = &w; a[2] = &bias; a[3] = &y; a[4] = &m; a[5] = &n; a[6] = &k; a[7] = &f32;
-        fn.Launch(s, (((uint)n + rowsPerCta - 1) / rowsPerCta, 1, 1), (uint)threads, 0, a);
+        fn.Launch(s, (((uint)n + rowsPerCta - 1) / rowsPerCta, 1, 1), 256, 0, a);
     }
 
     public void Embedding(CudaStream s, ulong table, ulong ids, ulong output, int tokens, int hidden, int vocab)
@@ -268,7 +263,7 @@ public sealed unsafe class KernelLibrary : IDisposable
                                 int seqs, int heads, int kvHeads, int headDim, int blockSize, float scale, int splits)
     {
         var g = heads / kvHeads;
-        var fn = DecodeVariant is not null && headDim == 128 && GroupBucket(g) == 4 ? _all[DecodeVariant] : _decode[(headDim, GroupBucket(g))];
+        var fn = _decode[(headDim, GroupBucket(g))];
         var (partition, count) = DecodePartitioning(seqs, kvHeads, splits);
         void** a = stackalloc void*[15];
         a[0] = &q; a[1] = &qStride; a[2] = &output; a[3] = &partialAcc; a[4] = &partialMl; a[5] = &kCache; a[6] = &vCache;
@@ -283,9 +278,6 @@ public sealed unsafe class KernelLibrary : IDisposable
             _reduce.Launch(s, ((uint)seqs, (uint)heads, 1), (uint)Math.Min(headDim, 256), 0, r);
         }
     }
-
-    /// <summary>Bench comparison only: head size 128 with GQA groups of 4 takes this decode kernel instead.</summary>
-    public string? DecodeVariant { get; set; }
 
     /// <summary>Prefill / chunked-prefill / mixed attention over the paged cache (any query lengths).</summary>
     public void PrefillAttention(CudaStream s, ulong q, int qStride, ulong output, ulong kCache, ulong vCache, ulong blockTables,

@@ -91,13 +91,3 @@ __device__ __forceinline__ void dependent_launch_entry()
     grid_dependency_wait();
     allow_dependents();
 }
-
-// 16 bytes of a stream read once (weights): not kept in L1, so the reused operand stays there; L2 fetches 256 B.
-// Volatile so loads issued ahead of a wait or of the math on the previous batch stay where they are written.
-__device__ __forceinline__ uint4 ld_stream16(const void* p)
-{
-    uint4 v;
-    asm volatile("ld.global.nc.L1::no_allocate.L2::256B.v4.u32 {%0,%1,%2,%3}, [%4];"
-                 : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "l"(p));
-    return v;
-}

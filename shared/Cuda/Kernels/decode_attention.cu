@@ -13,7 +13,7 @@
 #define PARTITION 128
 #define DEC_UNROLL 4
 
-template <int D, int GMAX, bool RAW>
+template <int D, int GMAX>
 __device__ void decode_attention_impl(const bf16* __restrict__ q, int q_stride, bf16* __restrict__ out,
                                       float* __restrict__ partial_acc, float* __restrict__ partial_ml,
                                       const bf16* __restrict__ k_cache, const bf16* __restrict__ v_cache,
@@ -22,9 +22,9 @@ __device__ void decode_attention_impl(const bf16* __restrict__ q, int q_stride, 
 {
     constexpr int TPT = D / 8;                  // threads per token: each holds 8 dims (16 bytes)
     constexpr int TOK_PER_PASS = DEC_THREADS / TPT;
-    // Tokens in flight per thread; wide groups need the registers. RAW keeps K/V as loaded (bf16, 4 registers per 8
-    // values) until used, which affords twice the tokens in flight of unpacking them to fp32 at load.
-    constexpr int UNROLL = (GMAX >= 8 ? 2 : DEC_UNROLL) * (RAW ? 2 : 1);
+    // Tokens in flight per thread; wide groups need the registers. (Keeping K/V packed until used, for twice the
+    // tokens in flight, took 164 registers and ran slower: bench/cuda/KERNELS.md, run 11.)
+    constexpr int UNROLL = GMAX >= 8 ? 2 : DEC_UNROLL;
     extern __shared__ float smem[];
     const int G = hq / hkv;
     const int s = blockIdx.x, kvh = blockIdx.y, split = blockIdx.z, nsplit = gridDim.z;
@@ -92,15 +92,13 @@ __device__ void decode_attention_impl(const bf16* __restrict__ q, int q_stride, 
                 vr[u] = *(const uint4*)(v_cache + off);
             }
         }
-        float k[RAW ? 1 : UNROLL][8], v[RAW ? 1 : UNROLL][8];
-        if constexpr (!RAW)
-        {
+        // Every 16-byte load is issued before any is unpacked to fp32.
+        float k[UNROLL][8], v[UNROLL][8];
 #pragma unroll
-            for (int u = 0; u < UNROLL; u++)
-            {
-                unpack8(kr[u], k[u]);
-                unpack8(vr[u], v[u]);
-            }
+        for (int u = 0; u < UNROLL; u++)
+        {
+            unpack8(kr[u], k[u]);
+            unpack8(vr[u], v[u]);
         }
 #pragma unroll
         for (int g = 0; g < GMAX; g++)
@@ -114,10 +112,8 @@ __device__ void decode_attention_impl(const bf16* __restrict__ q, int q_stride, 
                 for (int u = 0; u < UNROLL; u++)
                 {
                     float p = 0.f;
-                    float kf[8];
-                    if constexpr (RAW) unpack8(kr[u], kf);
 #pragma unroll
-                    for (int j = 0; j < 8; j++) p += qg[j] * (RAW ? kf[j] : k[RAW ? 0 : u][j]);
+                    for (int j = 0; j < 8; j++) p += qg[j] * k[u][j];
 #pragma unroll
                     for (int o = TPT / 2; o > 0; o >>= 1) p += __shfl_xor_sync(0xffffffffu, p, o);
                     sc[u] = tt[u] < end ? p : NEG_INF;
@@ -134,10 +130,8 @@ __device__ void decode_attention_impl(const bf16* __restrict__ q, int q_stride, 
                     {
                         const float p = __expf(sc[u] - mx);
                         l[g] += p;
-                        float vf[8];
-                        if constexpr (RAW) unpack8(vr[u], vf);
 #pragma unroll
-                        for (int j = 0; j < 8; j++) acc[g][j] += p * (RAW ? vf[j] : v[RAW ? 0 : u][j]);
+                        for (int j = 0; j < 8; j++) acc[g][j] += p * v[u][j];
                     }
                     m[g] = mx;
                 }
@@ -222,8 +216,8 @@ __device__ void decode_attention_impl(const bf16* __restrict__ q, int q_stride, 
         const bf16* v_cache, const int* block_tables, int max_blocks, const int* context_lens, int hq, int hkv,      \
         int block_size, float scale, int part)                                                                       \
     {                                                                                                                \
-        decode_attention_impl<D, G, false>(q, q_stride, out, partial_acc, partial_ml, k_cache, v_cache, block_tables, \
-                                           max_blocks, context_lens, hq, hkv, block_size, scale, part);               \
+        decode_attention_impl<D, G>(q, q_stride, out, partial_acc, partial_ml, k_cache, v_cache, block_tables,       \
+                                    max_blocks, context_lens, hq, hkv, block_size, scale, part);                     \
     }
 
 DECODE_KERNEL(16, 1) DECODE_KERNEL(16, 2) DECODE_KERNEL(16, 4) DECODE_KERNEL(16, 8) DECODE_KERNEL(16, 16)
@@ -231,17 +225,6 @@ DECODE_KERNEL(32, 1) DECODE_KERNEL(32, 2) DECODE_KERNEL(32, 4) DECODE_KERNEL(32,
 DECODE_KERNEL(64, 1) DECODE_KERNEL(64, 2) DECODE_KERNEL(64, 4) DECODE_KERNEL(64, 8) DECODE_KERNEL(64, 16)
 DECODE_KERNEL(128, 1) DECODE_KERNEL(128, 2) DECODE_KERNEL(128, 4) DECODE_KERNEL(128, 8) DECODE_KERNEL(128, 16)
 DECODE_KERNEL(256, 1) DECODE_KERNEL(256, 2) DECODE_KERNEL(256, 4) DECODE_KERNEL(256, 8)
-
-// K/V kept packed until used, twice the tokens in flight, for the bench (slower on the H200, run 11: 164 registers,
-// 3 CTAs per SM against 96 and 5).
-extern "C" __global__ void __launch_bounds__(DEC_THREADS) decode_attention_packed_d128_g4(
-    const bf16* q, int q_stride, bf16* out, float* partial_acc, float* partial_ml, const bf16* k_cache,
-    const bf16* v_cache, const int* block_tables, int max_blocks, const int* context_lens, int hq, int hkv,
-    int block_size, float scale, int part)
-{
-    decode_attention_impl<128, 4, true>(q, q_stride, out, partial_acc, partial_ml, k_cache, v_cache, block_tables,
-                                        max_blocks, context_lens, hq, hkv, block_size, scale, part);
-}
 
 // Merges the partitions of each (sequence, q head): rescale each partial by exp(m_i - M), divide by the total sum.
 extern "C" __global__ void decode_attention_reduce(const float* __restrict__ partial_acc, const float* __restrict__ partial_ml,

@@ -2,94 +2,9 @@
 // one warp streams one weight row with 16-byte loads and reuses it for every input row; x stays in L1.
 // Output bf16, or fp32 for logits. grid: ceil(N / warps per CTA), block 256 (or 128).
 //
-// The production kernels (gemv_m1..m8) keep registers low (24 at M = 1: 8 CTAs of 256 threads per SM) and rely on
-// occupancy to keep loads in flight; on the H200 that beat software-pipelined variants (gemv_m1_u2/u4, kept for the
-// bench), which hold more loads per lane but fit fewer CTAs, so the grid runs in more waves, and an L2 prefetch of
-// each row issued before the grid wait (slower on every shape, run 11).
-
-// Pipelined: each batch of UNROLL loads per lane has its successor in flight while it is multiplied, and the first
-// batch leaves before the kernel waits for the previous one.
-template <int MMAX, int UNROLL>
-__device__ __forceinline__ void gemv_impl(const bf16* __restrict__ x, const bf16* __restrict__ w, const bf16* __restrict__ bias,
-                                          void* __restrict__ y, int M, int N, int K, int out_f32)
-{
-    const int lane = threadIdx.x & 31;
-    const int n = blockIdx.x * (blockDim.x / 32) + (threadIdx.x >> 5);
-    const bool live = n < N;
-    float acc[MMAX];
-#pragma unroll
-    for (int m = 0; m < MMAX; m++) acc[m] = 0.f;
-    if ((K & 7) == 0)
-    {
-        const bf16* wr = w + (size_t)(live ? n : 0) * K;
-        const int k8 = K / 8;
-        uint4 cur[UNROLL];
-#pragma unroll
-        for (int u = 0; u < UNROLL; u++)
-        {
-            const int i = lane + u * 32;
-            cur[u] = live && i < k8 ? ld_stream16(wr + (size_t)i * 8) : make_uint4(0, 0, 0, 0);
-        }
-        dependent_launch_entry();
-        if (!live) return;
-        for (int i0 = lane; i0 < k8; i0 += UNROLL * 32)
-        {
-            uint4 nxt[UNROLL];
-#pragma unroll
-            for (int u = 0; u < UNROLL; u++)
-            {
-                const int i = i0 + (UNROLL + u) * 32;
-                nxt[u] = i < k8 ? ld_stream16(wr + (size_t)i * 8) : make_uint4(0, 0, 0, 0);
-            }
-#pragma unroll
-            for (int u = 0; u < UNROLL; u++)
-            {
-                const int i = i0 + u * 32;
-                if (i < k8)
-                {
-                    float wf[8];
-                    unpack8(cur[u], wf);
-#pragma unroll
-                    for (int m = 0; m < MMAX; m++)
-                    {
-                        if (m < M)
-                        {
-                            float xf[8];
-                            unpack8(((const uint4*)(x + (size_t)m * K))[i], xf);
-#pragma unroll
-                            for (int j = 0; j < 8; j++) acc[m] += wf[j] * xf[j];
-                        }
-                    }
-                }
-                cur[u] = nxt[u];
-            }
-        }
-    }
-    else
-    {
-        dependent_launch_entry();
-        if (!live) return;
-        const bf16* wr = w + (size_t)n * K;
-        for (int i = lane; i < K; i += 32)
-        {
-            const float wv = bf2f(wr[i]);
-#pragma unroll
-            for (int m = 0; m < MMAX; m++)
-                if (m < M) acc[m] += wv * bf2f(x[(size_t)m * K + i]);
-        }
-    }
-    const float b = bias != 0 ? bf2f(bias[n]) : 0.f;
-#pragma unroll
-    for (int m = 0; m < MMAX; m++)
-    {
-        const float v = warp_sum(acc[m]) + b;
-        if (lane == 0 && m < M)
-        {
-            if (out_f32) ((float*)y)[(size_t)m * N + n] = v;
-            else ((bf16*)y)[(size_t)m * N + n] = f2bf(v);
-        }
-    }
-}
+// The kernels keep registers low (30 at M = 1: 8 CTAs of 256 threads per SM) and rely on occupancy to keep loads in
+// flight; on the H200 that beat software-pipelined designs (2/4/8 loads a lane in flight), which fit fewer CTAs so the
+// grid runs in more waves, and an L2 prefetch of each row before the grid wait (bench/cuda/KERNELS.md, runs 9-12).
 
 // The production design: few registers, occupancy keeps loads in flight. With SPLIT = 2 two warps share a row, each
 // streaming one contiguous half of it, and add their sums through shared memory: narrow matrices (N < 8192 rows)
@@ -177,13 +92,6 @@ __device__ __forceinline__ void gemv_flat_impl(const bf16* __restrict__ x, const
     }
 }
 
-#define GEMV_KERNEL(NAME, MMAX, UNROLL)                                                                          \
-    extern "C" __global__ void __launch_bounds__(256) NAME(const bf16* x, const bf16* w, const bf16* bias,      \
-                                                           void* y, int M, int N, int K, int out_f32)          \
-    {                                                                                                          \
-        gemv_impl<MMAX, UNROLL>(x, w, bias, y, M, N, K, out_f32);                                              \
-    }
-
 #define GEMV_FLAT_KERNEL(NAME, MMAX, SPLIT)                                                                      \
     extern "C" __global__ void __launch_bounds__(256) NAME(const bf16* x, const bf16* w, const bf16* bias,      \
                                                            void* y, int M, int N, int K, int out_f32)          \
@@ -199,7 +107,3 @@ GEMV_FLAT_KERNEL(gemv_m1_s2, 1, 2)
 GEMV_FLAT_KERNEL(gemv_m2_s2, 2, 2)
 GEMV_FLAT_KERNEL(gemv_m4_s2, 4, 2)
 GEMV_FLAT_KERNEL(gemv_m8_s2, 8, 2)
-// For the bench to compare (M = 1): the software-pipelined design, 2 and 4 loads per lane per batch.
-GEMV_KERNEL(gemv_m1_u2, 1, 2)
-GEMV_KERNEL(gemv_m1_u4, 1, 4)
-
