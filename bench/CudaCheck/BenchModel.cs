@@ -1,6 +1,7 @@
 using LlmServe.Cuda.Backend;
 using LlmServe.Cuda.Runtime;
 using LlmServe.Inference.Backends;
+using LlmServe.Inference.Models;
 
 namespace LlmServe.CudaCheck;
 
@@ -16,7 +17,8 @@ internal sealed class BenchModel : IDisposable
 
     private readonly CudaBackend _b;
     private readonly List<CudaTensor> _owned = [];
-    private readonly (CudaTensor InNorm, CudaTensor Qkv, CudaTensor O, CudaTensor PostNorm, CudaTensor GateUp, CudaTensor Down)[] _layers;
+    private readonly LayerWeights[] _layers;
+    private readonly DecoderLayerStack _stack;
     private readonly CudaTensor _embed, _finalNorm, _lmHead, _cosSin;
     private readonly BackendTensor _hidden, _residual, _normed, _qkv, _attn, _gateUp, _act, _lh, _lr, _ln;
 
@@ -36,11 +38,18 @@ internal sealed class BenchModel : IDisposable
 
         _embed = W(Vocab, Hidden, 1f);
         WeightBytes -= _embed.Bytes; // a step reads a few embedding rows, not the table
-        _layers = new (CudaTensor, CudaTensor, CudaTensor, CudaTensor, CudaTensor, CudaTensor)[Layers];
+        _layers = new LayerWeights[Layers];
         for (int l = 0; l < Layers; l++)
         {
-            _layers[l] = (W(1, Hidden, 1f), W(Shape.QkvWidth, Hidden, 0.02f), W(Hidden, Shape.QWidth, 0.02f), W(1, Hidden, 1f),
-                W(2 * Inter, Hidden, 0.02f), W(Hidden, Inter, 0.02f));
+            _layers[l] = new LayerWeights
+            {
+                InputNorm = W(1, Hidden, 1f),
+                Qkv = W(Shape.QkvWidth, Hidden, 0.02f),
+                Output = W(Hidden, Shape.QWidth, 0.02f),
+                PostAttentionNorm = W(1, Hidden, 1f),
+                GateUp = W(2 * Inter, Hidden, 0.02f),
+                Down = W(Hidden, Inter, 0.02f),
+            };
         }
 
         _finalNorm = W(1, Hidden, 1f);
@@ -69,6 +78,8 @@ internal sealed class BenchModel : IDisposable
         _lr = backend.Allocate(maxSeqs, Hidden);
         _ln = backend.Allocate(maxSeqs, Hidden);
         Logits = backend.Allocate(maxSeqs, Vocab);
+        _stack = new DecoderLayerStack(backend, _layers, new LayerActivations(_hidden, _residual, _normed, _qkv, _attn, _gateUp, _act), Shape, _cosSin,
+            Hidden, Inter, Eps);
         backend.Synchronize();
     }
 
@@ -84,35 +95,12 @@ internal sealed class BenchModel : IDisposable
 
     public KvCacheSpec CacheSpec(int blocks) => new(Layers, blocks, 16, KvHeads, HeadDim);
 
-    /// <summary>One step: the same calls, in the same order, as LlamaModel.Forward.</summary>
+    /// <summary>One step: the same calls, in the same order, as LlamaModel.Forward (the layers are the same <see cref="DecoderLayerStack"/>).</summary>
     public void Forward(in StepBatch batch, BackendKvCache cache)
     {
-        int rows = batch.NumTokens;
-        float scale = 1f / MathF.Sqrt(HeadDim);
         _b.PrepareStep(batch, cache);
         _b.Embedding(_embed, _residual);
-        for (int i = 0; i < Layers; i++)
-        {
-            var l = _layers[i];
-            if (i == 0)
-            {
-                _b.RmsNorm(_residual, l.InNorm, Eps, _normed, rows);
-            }
-            else
-            {
-                _b.AddRmsNorm(_hidden, _residual, l.InNorm, Eps, _normed, rows);
-            }
-
-            _b.Linear(_normed, l.Qkv, null, _qkv, rows);
-            _b.RopeAndWriteKv(_qkv, Shape, _cosSin, cache, i);
-            _b.Attention(_qkv, Shape, cache, i, scale, _attn);
-            _b.Linear(_attn, l.O, null, _hidden, rows);
-            _b.AddRmsNorm(_hidden, _residual, l.PostNorm, Eps, _normed, rows);
-            _b.Linear(_normed, l.GateUp, null, _gateUp, rows);
-            _b.SiluAndMul(_gateUp, _act, Inter, rows);
-            _b.Linear(_act, l.Down, null, _hidden, rows);
-        }
-
+        _stack.Run(batch.NumTokens, cache, residualHoldsInput: true);
         int n = batch.NumLogitRows;
         _b.GatherLogitRows(_hidden, _lh);
         _b.GatherLogitRows(_residual, _lr);
@@ -120,27 +108,30 @@ internal sealed class BenchModel : IDisposable
         _b.Linear(_ln, _lmHead, null, Logits, n);
     }
 
+    /// <summary>Whether the last step ran the fused layer ops.</summary>
+    public bool LastStepFused => _stack.LastRunFused;
+
     /// <summary>Layer <paramref name="layer"/>'s projection: 0 qkv, 1 o_proj, 2 gate_up, 3 down.</summary>
     public CudaTensor Projection(int layer, int which) => which switch
     {
-        0 => _layers[layer].Qkv,
-        1 => _layers[layer].O,
-        2 => _layers[layer].GateUp,
-        _ => _layers[layer].Down,
+        0 => (CudaTensor)_layers[layer].Qkv,
+        1 => (CudaTensor)_layers[layer].Output,
+        2 => (CudaTensor)_layers[layer].GateUp,
+        _ => (CudaTensor)_layers[layer].Down,
     };
 
     // Exposed for the per-kernel table.
-    public CudaTensor Layer0Qkv => _layers[0].Qkv;
+    public CudaTensor Layer0Qkv => Projection(0, 0);
 
-    public CudaTensor Layer0O => _layers[0].O;
+    public CudaTensor Layer0O => Projection(0, 1);
 
-    public CudaTensor Layer0GateUp => _layers[0].GateUp;
+    public CudaTensor Layer0GateUp => Projection(0, 2);
 
-    public CudaTensor Layer0Down => _layers[0].Down;
+    public CudaTensor Layer0Down => Projection(0, 3);
 
     public CudaTensor LmHead => _lmHead;
 
-    public CudaTensor Layer0Norm => _layers[0].InNorm;
+    public CudaTensor Layer0Norm => (CudaTensor)_layers[0].InputNorm;
 
     public CudaTensor CosSin => _cosSin;
 

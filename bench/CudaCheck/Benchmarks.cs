@@ -100,9 +100,12 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         var tokens = new int[maxSeqs];
         var lps = new float[maxSeqs];
 
-        // Single-stream and batched decode through graphs.
-        foreach (var batch in new[] { 1, 64, 256 })
+        FusedStepMatches(model, cache, builder, blocksPerSeq);
+
+        // Single-stream and batched decode through graphs; small batches with and without the fused layer ops.
+        foreach (var (batch, fuse) in new[] { (1, false), (1, true), (4, false), (4, true), (64, true), (256, true) })
         {
+            backend.FuseLayers = fuse;
             for (int i = 0; i < 3; i++)
             {
                 model.Forward(Decode(builder, batch, ctx, blocksPerSeq, true), cache);
@@ -121,8 +124,10 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
             long kvBytes = (long)batch * ctx * BenchModel.Layers * BenchModel.KvHeads * BenchModel.HeadDim * 2 * 2;
             double floorMs = (model.WeightBytes + kvBytes) / _bandwidth * 1e3;
             report.Timing(string.Create(CultureInfo.InvariantCulture,
-                $"decode batch {batch} ctx {ctx}: {stepMs:F2} ms/step = {batch * 1000 / stepMs:F0} tok/s; floor {floorMs:F2} ms ({(model.WeightBytes + kvBytes) / 1e9:F1} GB) -> {floorMs / stepMs * 100:F0}% of floor (graphs: {backend.CapturedGraphs})"));
+                $"decode batch {batch} ctx {ctx}{(model.LastStepFused ? " fused" : batch <= 4 ? " unfused" : "")}: {stepMs:F2} ms/step = {batch * 1000 / stepMs:F0} tok/s; floor {floorMs:F2} ms ({(model.WeightBytes + kvBytes) / 1e9:F1} GB) -> {floorMs / stepMs * 100:F0}% of floor (graphs: {backend.CapturedGraphs})"));
         }
+
+        backend.FuseLayers = true;
 
         // Prefill 1 x 2048.
         builder = new StepBatchBuilder(maxTokens, maxSeqs, 8192 / 16, 16);
@@ -160,6 +165,35 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
 
         MixedStep(model, cache, builder, blocksPerSeq, tokens, lps);
         Kernels(model, cache, new StepBatchBuilder(maxTokens, maxSeqs, blocksPerSeq, 16), builder, blocksPerSeq);
+    }
+
+    // The same decode step (same cache, same positions) with the fused layer ops off and on: logits equal bit for bit.
+    private void FusedStepMatches(BenchModel model, CudaKvCache cache, StepBatchBuilder builder, int blocksPerSeq)
+    {
+        foreach (var batch in new[] { 1, 3, 4 })
+        {
+            var logits = new float[2][];
+            var fused = new bool[2];
+            for (int f = 0; f < 2; f++)
+            {
+                backend.FuseLayers = f == 1;
+                logits[f] = new float[batch * BenchModel.Vocab];
+                model.Forward(Decode(builder, batch, 512, blocksPerSeq, true, 7), cache);
+                fused[f] = model.LastStepFused;
+                backend.CopyToHost(model.Logits, batch, logits[f]);
+            }
+
+            int differ = 0;
+            for (int i = 0; i < logits[0].Length; i++)
+            {
+                differ += BitConverter.SingleToInt32Bits(logits[0][i]) != BitConverter.SingleToInt32Bits(logits[1][i]) ? 1 : 0;
+            }
+
+            report.Check($"8B decode batch {batch}: fused layer ops give the unfused logits bit for bit", differ == 0 && !fused[0] && fused[1],
+                $"{differ} of {logits[0].Length} logits differ; fused runs: {fused[0]}/{fused[1]}");
+        }
+
+        backend.FuseLayers = true;
     }
 
     // What continuous batching runs under load: 255 decodes at ctx 512 and one 1792-token prefill chunk in one step.
@@ -261,6 +295,8 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         foreach (var line in new[]
         {
             k.Occupancy("gemv_m1", 256, 0), k.Occupancy("gemv_m1_s2", 256, 0), k.Occupancy("gemv_m8", 256, 0), k.Occupancy("gemv_m8_s2", 256, 0),
+            k.Occupancy("gemv_norm_m1_s2", 256, 2 * BenchModel.Hidden), k.Occupancy("gemv_norm_silu_m1", 256, 2 * BenchModel.Hidden),
+            k.Occupancy("gemv_add_m1_s2", 256, 0), k.Occupancy("gemv_norm_m4_s2", 256, 8 * BenchModel.Hidden),
             k.Occupancy("prefill_attention_d128", 128, KernelLibrary.PrefillSharedMemory(128)),
             k.Occupancy("decode_attention_d128_g4", 128, 4 * ((4 * 128) + (4 * 4 * 128) + (8 * 4))),
             k.Occupancy("fused_add_rmsnorm", 512, 0), k.Occupancy("rope_qk_norm_cache", 128, 0),
@@ -272,19 +308,31 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         var names = new[] { "qkv", "o_proj", "gate_up", "down" };
         var inputs = new[] { m.NormedBuf, m.AttnBuf, m.NormedBuf, m.ActBuf };
         var outputs = new[] { m.QkvBuf, m.HiddenBuf, m.GateUpBuf, m.HiddenBuf };
+        ulong residual = ((CudaTensor)m.ResidualBuf).Pointer, norm = m.Layer0Norm.Pointer, act = ((CudaTensor)m.ActBuf).Pointer;
         for (int which = 0; which < 4; which++)
         {
             var w0 = m.Projection(0, which);
-            foreach (var (label, split) in new[] { ("production", 0), ("one warp a row", 1), ("two warps a row", 2) })
+            ulong x = ((CudaTensor)inputs[which]).Pointer, y = ((CudaTensor)outputs[which]).Pointer;
+            double us = TimeMs(i =>
             {
-                ulong x = ((CudaTensor)inputs[which]).Pointer, y = ((CudaTensor)outputs[which]).Pointer;
-                double us = TimeMs(i =>
+                var w = m.Projection(i % BenchModel.Layers, which);
+                gpu.Kernels.Gemv(gpu.Stream, x, w.Pointer, 0, y, 1, w.Rows, w.Cols, false);
+            }, 64) * 1e3;
+            Row($"gemv M=1 {names[which]} [{w0.Rows}x{w0.Cols}], layers rotated", us, (double)w0.Bytes + (2.0 * (w0.Cols + w0.Rows)), 0);
+
+            // The fused form the decode step runs: norm prologue (qkv, gate_up), residual-add or SiLU epilogue.
+            string fused = which switch { 0 => "rmsnorm+qkv", 1 => "o_proj+residual", 2 => "rmsnorm+gate_up+silu", _ => "down+residual" };
+            us = TimeMs(i =>
+            {
+                var w = m.Projection(i % BenchModel.Layers, which);
+                switch (which)
                 {
-                    var w = m.Projection(i % BenchModel.Layers, which);
-                    gpu.Kernels.Gemv(gpu.Stream, x, w.Pointer, 0, y, 1, w.Rows, w.Cols, false, split);
-                }, 64) * 1e3;
-                Row($"gemv M=1 {names[which]} [{w0.Rows}x{w0.Cols}] {label}, layers rotated", us, (double)w0.Bytes + (2.0 * (w0.Cols + w0.Rows)), 0);
-            }
+                    case 0: gpu.Kernels.GemvNorm(gpu.Stream, residual, norm, BenchModel.Eps, w.Pointer, 0, y, 1, w.Rows, w.Cols, false); break;
+                    case 2: gpu.Kernels.GemvNormSiluAndMul(gpu.Stream, residual, norm, BenchModel.Eps, w.Pointer, act, 1, w.Rows / 2, w.Cols); break;
+                    default: gpu.Kernels.GemvAddResidual(gpu.Stream, x, w.Pointer, 0, residual, 1, w.Rows, w.Cols); break;
+                }
+            }, 64) * 1e3;
+            Row($"gemv M=1 {fused} [{w0.Rows}x{w0.Cols}] fused, layers rotated", us, (double)w0.Bytes + (2.0 * (w0.Cols + w0.Rows)), 0);
         }
     }
 

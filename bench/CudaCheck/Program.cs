@@ -43,6 +43,7 @@ using (backend)
         if (all || args.Contains("kernels"))
         {
             new KernelChecks(gpu, report).RunAll();
+            new FusedGemvChecks(gpu, report).RunAll();
         }
 
         if (all || args.Contains("nccl"))

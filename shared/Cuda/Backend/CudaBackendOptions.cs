@@ -21,6 +21,12 @@ public sealed record CudaBackendOptions
     /// </summary>
     public bool ProgrammaticLaunch { get; init; } = Environment.GetEnvironmentVariable("LLMSERVE_CUDA_PDL") != "0";
 
+    /// <summary>
+    /// Run the norms, residual adds and SiLU of small steps (up to 4 rows) inside the decode GEMVs
+    /// (LLMSERVE_CUDA_FUSE=0 turns it off; the result is the same bit for bit).
+    /// </summary>
+    public bool FuseLayers { get; init; } = Environment.GetEnvironmentVariable("LLMSERVE_CUDA_FUSE") != "0";
+
     /// <summary>Decode batch sizes that get a graph; a batch pads up to the next one.</summary>
     public IReadOnlyList<int> GraphBuckets { get; init; } = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 

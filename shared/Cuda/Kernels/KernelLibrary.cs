@@ -26,6 +26,9 @@ public sealed unsafe class KernelLibrary : IDisposable
     private readonly Dictionary<(int D, int G), CudaFunction> _decode = [];
     private readonly Dictionary<int, CudaFunction> _prefill = [];
     private readonly Dictionary<(int M, int Split), CudaFunction> _gemv = [];
+    private readonly Dictionary<(int M, int Split), CudaFunction> _gemvAdd = [];
+    private readonly Dictionary<(int M, int Split), CudaFunction> _gemvNorm = [];
+    private readonly Dictionary<(int M, int Split), CudaFunction> _gemvNormSilu = [];
     private readonly Dictionary<string, CudaFunction> _all = [];
     private readonly int _sms;
     private readonly bool _programmatic;
@@ -53,6 +56,15 @@ public sealed unsafe class KernelLibrary : IDisposable
         {
             _gemv[(m, 1)] = Function($"gemv_m{m}");
             _gemv[(m, 2)] = Function($"gemv_m{m}_s2");
+            _gemvAdd[(m, 1)] = Function($"gemv_add_m{m}");
+            _gemvAdd[(m, 2)] = Function($"gemv_add_m{m}_s2");
+            if (m <= FusedNormMaxRows)
+            {
+                _gemvNorm[(m, 1)] = NormFunction($"gemv_norm_m{m}");
+                _gemvNorm[(m, 2)] = NormFunction($"gemv_norm_m{m}_s2");
+                _gemvNormSilu[(m, 1)] = NormFunction($"gemv_norm_silu_m{m}");
+                _gemvNormSilu[(m, 2)] = NormFunction($"gemv_norm_silu_m{m}_s2");
+            }
         }
 
         foreach (var d in SupportedHeadDims)
@@ -103,6 +115,14 @@ public sealed unsafe class KernelLibrary : IDisposable
     {
         var fn = _module.GetFunction(name).WithProgrammaticLaunch(_programmatic);
         _all[name] = fn;
+        return fn;
+    }
+
+    // The norm-fused GEMVs keep the normalized rows in dynamic shared memory.
+    private CudaFunction NormFunction(string name)
+    {
+        var fn = Function(name);
+        fn.SetMaxDynamicSharedMemory(FusedNormMaxBytes);
         return fn;
     }
 
@@ -185,16 +205,67 @@ public sealed unsafe class KernelLibrary : IDisposable
     public static int GemvSplit(int n, int k) => n < 8192 && k >= 1024 ? 2 : 1;
 
     /// <summary>y[M×N] = x[M×K]·w[N×K]ᵀ (+bias) for M ≤ <see cref="GemvMaxRows"/>, bound by reading w once.</summary>
-    /// <remarks><paramref name="split"/> forces the warps a row (1 or 2) for the bench; 0 lets <see cref="GemvSplit"/> choose.</remarks>
-    public void Gemv(CudaStream s, ulong x, ulong w, ulong bias, ulong y, int m, int n, int k, bool outputF32, int split = 0)
+    public void Gemv(CudaStream s, ulong x, ulong w, ulong bias, ulong y, int m, int n, int k, bool outputF32)
     {
-        split = split == 0 ? GemvSplit(n, k) : split;
-        uint rowsPerCta = (uint)(8 / split);
-        int f32 = outputF32 ? 1 : 0;
-        var fn = _gemv[(m <= 1 ? 1 : m <= 2 ? 2 : m <= 4 ? 4 : 8, split)];
-        void** a = stackalloc void*[8];
-        a[0] = &x; a[1] = &w; a[2] = &bias; a[3] = &y; a[4] = &m; a[5] = &n; a[6] = &k; a[7] = &f32;
-        fn.Launch(s, (((uint)n + rowsPerCta - 1) / rowsPerCta, 1, 1), 256, 0, a);
+        int split = GemvSplit(n, k);
+        LaunchGemv(s, _gemv[(GemvBucket(m), split)], 8 / split, x, w, bias, y, m, n, k, outputF32 ? 1 : 0, 0, 0f, 0);
+    }
+
+    /// <summary>
+    /// residual[M×N] = bf16(bf16(x·wᵀ + bias) + residual): the GEMV and the residual add of fused_add_rmsnorm in one
+    /// kernel, bit-identical to <see cref="Gemv"/> followed by <see cref="AddRmsNorm"/>'s add.
+    /// </summary>
+    public void GemvAddResidual(CudaStream s, ulong x, ulong w, ulong bias, ulong residual, int m, int n, int k)
+    {
+        int split = GemvSplit(n, k);
+        LaunchGemv(s, _gemvAdd[(GemvBucket(m), split)], 8 / split, x, w, bias, residual, m, n, k, 0, 0, 0f, 0);
+    }
+
+    /// <summary>Rows (and row size) the norm-fused GEMVs take: the normalized rows must fit shared memory.</summary>
+    public static bool FusesNorm(int m, int k) => m >= 1 && m <= FusedNormMaxRows && k % 8 == 0 && 2L * m * k <= FusedNormMaxBytes;
+
+    /// <summary>
+    /// y = RMSNorm(x)·g · wᵀ (+bias) for <see cref="FusesNorm"/> shapes: the norm in the GEMV's prologue, bit-identical to
+    /// <see cref="AddRmsNorm"/> without a residual followed by <see cref="Gemv"/>.
+    /// </summary>
+    public void GemvNorm(CudaStream s, ulong x, ulong normWeight, float eps, ulong w, ulong bias, ulong y, int m, int n, int k, bool outputF32)
+    {
+        CheckFusedNorm(m, k);
+        int split = GemvSplit(n, k);
+        LaunchGemv(s, _gemvNorm[(GemvBucket(m), split)], 8 / split, x, w, bias, y, m, n, k, outputF32 ? 1 : 0, normWeight, eps, 2 * m * k);
+    }
+
+    /// <summary>
+    /// y[M×width] = silu(g)·u where [g | u] = RMSNorm(x)·γ · gateUpᵀ (gateUp has 2·width rows): norm, GEMV and
+    /// SiLU-and-mul in one kernel, bit-identical to the three unfused kernels.
+    /// </summary>
+    public void GemvNormSiluAndMul(CudaStream s, ulong x, ulong normWeight, float eps, ulong gateUp, ulong y, int m, int width, int k)
+    {
+        CheckFusedNorm(m, k);
+        // Each of [gate | up]'s rows split as the unfused GEMV would split that matrix, so the sums are the same.
+        int split = GemvSplit(2 * width, k);
+        LaunchGemv(s, _gemvNormSilu[(GemvBucket(m), split)], 4 / split, x, gateUp, 0, y, m, width, k, 0, normWeight, eps, 2 * m * k);
+    }
+
+    private const int FusedNormMaxRows = 4;
+    private const int FusedNormMaxBytes = 32 << 10;
+
+    private static int GemvBucket(int m) => m <= 1 ? 1 : m <= 2 ? 2 : m <= 4 ? 4 : 8;
+
+    private static void CheckFusedNorm(int m, int k)
+    {
+        if (!FusesNorm(m, k))
+        {
+            throw new ArgumentOutOfRangeException(nameof(m), $"the norm-fused GEMV takes up to {FusedNormMaxRows} rows of a multiple of 8 elements in {FusedNormMaxBytes} bytes, not {m} × {k}");
+        }
+    }
+
+    private void LaunchGemv(CudaStream s, CudaFunction fn, int rowsPerCta, ulong x, ulong w, ulong bias, ulong y, int m, int n, int k,
+                            int f32, ulong normWeight, float eps, int sharedBytes)
+    {
+        void** a = stackalloc void*[10];
+        a[0] = &x; a[1] = &w; a[2] = &bias; a[3] = &y; a[4] = &m; a[5] = &n; a[6] = &k; a[7] = &f32; a[8] = &normWeight; a[9] = &eps;
+        fn.Launch(s, ((uint)((n + rowsPerCta - 1) / rowsPerCta), 1, 1), 256, (uint)sharedBytes, a);
     }
 
     public void Embedding(CudaStream s, ulong table, ulong ids, ulong output, int tokens, int hidden, int vocab)

@@ -3,7 +3,7 @@ using LlmServe.Inference.Backends;
 namespace LlmServe.Inference.Models;
 
 /// <summary>One decoder layer's weights on the backend, with q/k/v and gate/up fused into single matrices.</summary>
-internal sealed class LayerWeights : IDisposable
+public sealed class LayerWeights : IDisposable
 {
     public required BackendTensor InputNorm { get; init; }
 

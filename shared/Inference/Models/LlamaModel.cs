@@ -15,13 +15,13 @@ public sealed class LlamaModel : IDisposable
 {
     private readonly IBackend _backend;
     private readonly LayerWeights[] _layers;
+    private readonly DecoderLayerStack _stack;
     private readonly BackendTensor? _embedding;
     private readonly BackendTensor? _finalNorm;
     private readonly BackendTensor? _lmHead;
     private readonly bool _lmHeadIsEmbedding;
     private readonly BackendTensor _cosSin;
     private readonly AttentionShape _shape;
-    private readonly float _scale;
 
     // Step activations, [MaxBatchTokens × width] (logit-side ones [MaxSeqs × width]).
     private readonly BackendTensor _hidden;
@@ -56,7 +56,6 @@ public sealed class LlamaModel : IDisposable
         MaxSeqs = options.MaxSeqs;
         MaxModelLength = Math.Min(options.MaxModelLength ?? config.MaxContextLength, config.MaxContextLength);
         _shape = new AttentionShape(config.NumHeads, config.NumKvHeads, config.HeadDim);
-        _scale = 1f / MathF.Sqrt(config.HeadDim);
 
         int h = config.HiddenSize;
         int v = config.VocabSize;
@@ -99,6 +98,8 @@ public sealed class LlamaModel : IDisposable
             _attention = Track(allocated, backend.Allocate(t, _shape.QWidth));
             _gateUp = Track(allocated, backend.Allocate(t, 2 * config.IntermediateSize));
             _activated = Track(allocated, backend.Allocate(t, config.IntermediateSize));
+            _stack = new DecoderLayerStack(backend, _layers, new LayerActivations(_hidden, _residual, _normed, _qkv, _attention, _gateUp, _activated),
+                _shape, _cosSin, h, config.IntermediateSize, config.RmsNormEps);
             if (IsLastStage)
             {
                 _logitHidden = Track(allocated, backend.Allocate(MaxSeqs, h));
@@ -216,35 +217,7 @@ public sealed class LlamaModel : IDisposable
             residualHoldsInput = true;
         }
 
-        for (int i = 0; i < _layers.Length; i++)
-        {
-            var layer = _layers[i];
-            if (residualHoldsInput)
-            {
-                _backend.RmsNorm(_residual, layer.InputNorm, Config.RmsNormEps, _normed, rows);
-                residualHoldsInput = false;
-            }
-            else
-            {
-                _backend.AddRmsNorm(_hidden, _residual, layer.InputNorm, Config.RmsNormEps, _normed, rows);
-            }
-
-            _backend.Linear(_normed, layer.Qkv, layer.QkvBias, _qkv, rows);
-            if (layer.QNorm is not null && layer.KNorm is not null)
-            {
-                _backend.HeadRmsNorm(_qkv, 0, _shape.NumHeads, _shape.HeadDim, layer.QNorm, Config.RmsNormEps, rows);
-                _backend.HeadRmsNorm(_qkv, _shape.QWidth, _shape.NumKvHeads, _shape.HeadDim, layer.KNorm, Config.RmsNormEps, rows);
-            }
-
-            _backend.RopeAndWriteKv(_qkv, _shape, _cosSin, cache, i);
-            _backend.Attention(_qkv, _shape, cache, i, _scale, _attention);
-            _backend.Linear(_attention, layer.Output, layer.OutputBias, _hidden, rows);
-            _backend.AddRmsNorm(_hidden, _residual, layer.PostAttentionNorm, Config.RmsNormEps, _normed, rows);
-            _backend.Linear(_normed, layer.GateUp, null, _gateUp, rows);
-            _backend.SiluAndMul(_gateUp, _activated, Config.IntermediateSize, rows);
-            _backend.Linear(_activated, layer.Down, null, _hidden, rows);
-        }
-
+        _stack.Run(rows, cache, residualHoldsInput);
         _lastTokens = rows;
         _lastLogitRows = 0;
         _stageInputRows = -1;

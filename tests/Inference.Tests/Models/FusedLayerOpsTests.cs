@@ -1,0 +1,104 @@
+using LlmServe.Inference.Cpu;
+using LlmServe.Inference.Models;
+using LlmServe.Inference.Tests.Support;
+
+namespace LlmServe.Inference.Tests.Models;
+
+/// <summary>
+/// The model's fused call sequence (norm into the next projection, residual add into the projection before it, SiLU into
+/// gate_up) on a backend whose fused ops are its own unfused calls: logits must match the unfused model's, for
+/// whole models and pipeline stages, in steps that fuse and steps that do not.
+/// </summary>
+public sealed class FusedLayerOpsTests
+{
+    private const int MaxRows = 64;
+
+    // The CPU backend's threaded sums are not bit-reproducible run to run (~1e-7); a wrong fusion is off by O(1).
+    private const double Tolerance = 1e-5;
+
+    public static TheoryData<ModelArchitecture> Architectures() =>
+        new(ModelArchitecture.Llama, ModelArchitecture.Qwen2, ModelArchitecture.Qwen3, ModelArchitecture.Mistral);
+
+    [Theory]
+    [MemberData(nameof(Architectures))]
+    public void Fused_steps_give_the_unfused_logits(ModelArchitecture architecture)
+    {
+        using var tmp = new TempModel(TinyModelSpec.For(architecture, seed: 21));
+        using var plain = Load(tmp.Directory, new CpuBackend());
+        using var fusing = new FusingCpuBackend(maxFusedRows: 4, MaxRows);
+        using var fused = Load(tmp.Directory, fusing);
+        var expected = Run(plain);
+        int before = fusing.FusedCalls;
+        var actual = Run(fused);
+        Assert.True(fusing.FusedCalls > before, "no step used the fused ops");
+        LogitAssert.Close(expected, actual, Tolerance, architecture.ToString());
+    }
+
+    [Fact]
+    public void Pipeline_stages_fuse_inside_a_stage_and_hand_over_hidden_and_residual()
+    {
+        using var tmp = new TempModel(TinyModelSpec.For(ModelArchitecture.Llama, seed: 22) with { NumLayers = 4 });
+        using var whole = Load(tmp.Directory, new CpuBackend());
+        using var fusing = new FusingCpuBackend(maxFusedRows: 4, MaxRows);
+        var options = new ModelLoadOptions { MaxBatchTokens = MaxRows, MaxSeqs = 4 };
+        using var stage0 = LlamaModel.Load(tmp.Directory, fusing, options with { LayerCount = 2 });
+        using var stage1 = LlamaModel.Load(tmp.Directory, fusing, options with { FirstLayer = 2 });
+        using var wholeCache = whole.AllocateKvCache(8);
+        using var cache0 = stage0.AllocateKvCache(8);
+        using var cache1 = stage1.AllocateKvCache(8);
+        var builder = new LlmServe.Inference.Backends.StepBatchBuilder(MaxRows, 4, 4, 16);
+        var hidden = new float[MaxRows * whole.HiddenSize];
+        var residual = new float[MaxRows * whole.HiddenSize];
+        var expected = new float[whole.VocabSize];
+        var actual = new float[whole.VocabSize];
+        var tokens = Enumerable.Range(0, 20).Select(i => (i * 7) % whole.VocabSize).ToArray();
+
+        // A 12-token prefill (unfused: more rows than the backend fuses), then one-token decodes (fused).
+        for (int start = 0; start < tokens.Length; start += start == 0 ? 12 : 1)
+        {
+            int n = start == 0 ? 12 : 1;
+            builder.Clear();
+            builder.AddSequence(tokens.AsSpan(start, n), start, [0, 1], wantLogits: true);
+            var batch = builder.Build();
+            whole.Forward(batch, wholeCache);
+            whole.ReadLogits(expected);
+            stage0.Forward(batch, cache0);
+            stage0.ReadStageOutput(hidden, residual);
+            stage1.SetStageInput(hidden, residual, n);
+            stage1.Forward(batch, cache1);
+            stage1.ReadLogits(actual);
+            LogitAssert.Close(expected, actual, Tolerance, $"position {start}");
+        }
+
+        Assert.True(fusing.FusedCalls > 0);
+    }
+
+    private static LlamaModel Load(string dir, LlmServe.Inference.Backends.IBackend backend) =>
+        LlamaModel.Load(dir, backend, new ModelLoadOptions { MaxBatchTokens = MaxRows, MaxSeqs = 4 });
+
+    // Two sequences: prefills of 9 and 3 tokens (12 rows together: unfused), then decodes of both (2 rows: fused),
+    // then one alone; every step's logits, concatenated.
+    private static List<float> Run(LlamaModel model)
+    {
+        using var cache = model.AllocateKvCache(8);
+        var runner = new ModelRunner(model, cache);
+        var a = Enumerable.Range(0, 9).Select(i => (i * 5 + 1) % model.VocabSize).ToArray();
+        var b = Enumerable.Range(0, 3).Select(i => (i * 11 + 2) % model.VocabSize).ToArray();
+        var all = new List<float>();
+        foreach (var row in runner.Step((a, 0, [0]), (b, 0, [1])))
+        {
+            all.AddRange(row);
+        }
+
+        for (int i = 0; i < 5; i++)
+        {
+            foreach (var row in runner.Step(([(i * 3) + 1], 9 + i, [0]), ([(i * 5) + 2], 3 + i, [1])))
+            {
+                all.AddRange(row);
+            }
+        }
+
+        all.AddRange(runner.Step(([4], 14, [0]))[0]);
+        return all;
+    }
+}
