@@ -79,7 +79,7 @@ internal sealed class BenchModel : IDisposable
         _ln = backend.Allocate(maxSeqs, Hidden);
         Logits = backend.Allocate(maxSeqs, Vocab);
         _stack = new DecoderLayerStack(backend, _layers, new LayerActivations(_hidden, _residual, _normed, _qkv, _attn, _gateUp, _act), Shape, _cosSin,
-            Hidden, Inter, Eps);
+            Inter, Eps);
         backend.Synchronize();
     }
 

@@ -102,10 +102,12 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
 
         FusedStepMatches(model, cache, builder, blocksPerSeq);
 
-        // Single-stream and batched decode through graphs; small batches with and without the fused layer ops.
-        foreach (var (batch, fuse) in new[] { (1, false), (1, true), (4, false), (4, true), (64, true), (256, true) })
+        // Single-stream and batched decode through graphs: small batches with and without the fused gate_up, large ones
+        // with the CUDA-core and the tensor-core decode attention.
+        foreach (var (batch, fuse, tensorCores) in new[] { (1, false, true), (1, true, true), (4, false, true), (4, true, true), (64, true, false), (64, true, true), (256, true, false), (256, true, true) })
         {
-            backend.FuseLayers = fuse;
+            backend.FuseGateUpActivation = fuse;
+            backend.DecodeOnTensorCores = tensorCores;
             for (int i = 0; i < 3; i++)
             {
                 model.Forward(Decode(builder, batch, ctx, blocksPerSeq, true), cache);
@@ -124,10 +126,11 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
             long kvBytes = (long)batch * ctx * BenchModel.Layers * BenchModel.KvHeads * BenchModel.HeadDim * 2 * 2;
             double floorMs = (model.WeightBytes + kvBytes) / _bandwidth * 1e3;
             report.Timing(string.Create(CultureInfo.InvariantCulture,
-                $"decode batch {batch} ctx {ctx}{(model.LastStepFused ? " fused" : batch <= 4 ? " unfused" : "")}: {stepMs:F2} ms/step = {batch * 1000 / stepMs:F0} tok/s; floor {floorMs:F2} ms ({(model.WeightBytes + kvBytes) / 1e9:F1} GB) -> {floorMs / stepMs * 100:F0}% of floor (graphs: {backend.CapturedGraphs})"));
+                $"decode batch {batch} ctx {ctx}{(model.LastStepFused ? " fused" : batch <= 8 ? " unfused" : "")}{(tensorCores ? "" : " cuda-core attention")}: {stepMs:F2} ms/step = {batch * 1000 / stepMs:F0} tok/s; floor {floorMs:F2} ms ({(model.WeightBytes + kvBytes) / 1e9:F1} GB) -> {floorMs / stepMs * 100:F0}% of floor (graphs: {backend.CapturedGraphs})"));
         }
 
-        backend.FuseLayers = true;
+        backend.FuseGateUpActivation = true;
+        backend.DecodeOnTensorCores = true;
 
         // Prefill 1 x 2048.
         builder = new StepBatchBuilder(maxTokens, maxSeqs, 8192 / 16, 16);
@@ -167,16 +170,16 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         Kernels(model, cache, new StepBatchBuilder(maxTokens, maxSeqs, blocksPerSeq, 16), builder, blocksPerSeq);
     }
 
-    // The same decode step (same cache, same positions) with the fused layer ops off and on: logits equal bit for bit.
+    // The same decode step (same cache, same positions) with the fused gate_up off and on: logits equal bit for bit.
     private void FusedStepMatches(BenchModel model, CudaKvCache cache, StepBatchBuilder builder, int blocksPerSeq)
     {
-        foreach (var batch in new[] { 1, 3, 4 })
+        foreach (var batch in new[] { 1, 3, 8 })
         {
             var logits = new float[2][];
             var fused = new bool[2];
             for (int f = 0; f < 2; f++)
             {
-                backend.FuseLayers = f == 1;
+                backend.FuseGateUpActivation = f == 1;
                 logits[f] = new float[batch * BenchModel.Vocab];
                 model.Forward(Decode(builder, batch, 512, blocksPerSeq, true, 7), cache);
                 fused[f] = model.LastStepFused;
@@ -189,11 +192,11 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
                 differ += BitConverter.SingleToInt32Bits(logits[0][i]) != BitConverter.SingleToInt32Bits(logits[1][i]) ? 1 : 0;
             }
 
-            report.Check($"8B decode batch {batch}: fused layer ops give the unfused logits bit for bit", differ == 0 && !fused[0] && fused[1],
+            report.Check($"8B decode batch {batch}: fused gate_up+silu gives the unfused logits bit for bit", differ == 0 && !fused[0] && fused[1],
                 $"{differ} of {logits[0].Length} logits differ; fused runs: {fused[0]}/{fused[1]}");
         }
 
-        backend.FuseLayers = true;
+        backend.FuseGateUpActivation = true;
     }
 
     // What continuous batching runs under load: 255 decodes at ctx 512 and one 1792-token prefill chunk in one step.
@@ -262,6 +265,9 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
             Row($"decode M={rows} rope+kv write", TimeMs(_ => backend.RopeAndWriteKv(m.QkvBuf, s, m.CosSin, cache, 0), 50) * 1e3, 2.0 * rows * s.QkvWidth * 2, 0);
             long kv = (long)rows * 512 * BenchModel.KvHeads * BenchModel.HeadDim * 2 * 2;
             Row($"decode M={rows} paged attention ctx 512", TimeMs(i => backend.Attention(m.QkvBuf, s, cache, i % BenchModel.Layers, scale, m.AttnBuf), 50) * 1e3, kv, 0);
+            backend.DecodeOnTensorCores = false;
+            Row($"decode M={rows} paged attention ctx 512 cuda cores", TimeMs(i => backend.Attention(m.QkvBuf, s, cache, i % BenchModel.Layers, scale, m.AttnBuf), 50) * 1e3, kv, 0);
+            backend.DecodeOnTensorCores = true;
             Row($"decode M={rows} silu_and_mul", TimeMs(_ => backend.SiluAndMul(m.GateUpBuf, m.ActBuf, BenchModel.Inter, rows), 50) * 1e3, 3.0 * rows * BenchModel.Inter * 2, 0);
         }
 
@@ -295,8 +301,7 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         foreach (var line in new[]
         {
             k.Occupancy("gemv_m1", 256, 0), k.Occupancy("gemv_m1_s2", 256, 0), k.Occupancy("gemv_m8", 256, 0), k.Occupancy("gemv_m8_s2", 256, 0),
-            k.Occupancy("gemv_norm_m1_s2", 256, 2 * BenchModel.Hidden), k.Occupancy("gemv_norm_silu_m1", 256, 2 * BenchModel.Hidden),
-            k.Occupancy("gemv_add_m1_s2", 256, 0), k.Occupancy("gemv_norm_m4_s2", 256, 8 * BenchModel.Hidden),
+            k.Occupancy("gemv_silu_m1", 256, 0), k.Occupancy("decode_attention_tc_d128", 128, 2 * 64 * 136 * 2),
             k.Occupancy("prefill_attention_d128", 128, KernelLibrary.PrefillSharedMemory(128)),
             k.Occupancy("decode_attention_d128_g4", 128, 4 * ((4 * 128) + (4 * 4 * 128) + (8 * 4))),
             k.Occupancy("fused_add_rmsnorm", 512, 0), k.Occupancy("rope_qk_norm_cache", 128, 0),
@@ -308,7 +313,6 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         var names = new[] { "qkv", "o_proj", "gate_up", "down" };
         var inputs = new[] { m.NormedBuf, m.AttnBuf, m.NormedBuf, m.ActBuf };
         var outputs = new[] { m.QkvBuf, m.HiddenBuf, m.GateUpBuf, m.HiddenBuf };
-        ulong residual = ((CudaTensor)m.ResidualBuf).Pointer, norm = m.Layer0Norm.Pointer, act = ((CudaTensor)m.ActBuf).Pointer;
         for (int which = 0; which < 4; which++)
         {
             var w0 = m.Projection(0, which);
@@ -320,19 +324,17 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
             }, 64) * 1e3;
             Row($"gemv M=1 {names[which]} [{w0.Rows}x{w0.Cols}], layers rotated", us, (double)w0.Bytes + (2.0 * (w0.Cols + w0.Rows)), 0);
 
-            // The fused form the decode step runs: norm prologue (qkv, gate_up), residual-add or SiLU epilogue.
-            string fused = which switch { 0 => "rmsnorm+qkv", 1 => "o_proj+residual", 2 => "rmsnorm+gate_up+silu", _ => "down+residual" };
-            us = TimeMs(i =>
+            if (which == 2)
             {
-                var w = m.Projection(i % BenchModel.Layers, which);
-                switch (which)
+                // What the decode step runs: SiLU-and-mul in gate_up's epilogue.
+                ulong act = ((CudaTensor)m.ActBuf).Pointer;
+                us = TimeMs(i =>
                 {
-                    case 0: gpu.Kernels.GemvNorm(gpu.Stream, residual, norm, BenchModel.Eps, w.Pointer, 0, y, 1, w.Rows, w.Cols, false); break;
-                    case 2: gpu.Kernels.GemvNormSiluAndMul(gpu.Stream, residual, norm, BenchModel.Eps, w.Pointer, act, 1, w.Rows / 2, w.Cols); break;
-                    default: gpu.Kernels.GemvAddResidual(gpu.Stream, x, w.Pointer, 0, residual, 1, w.Rows, w.Cols); break;
-                }
-            }, 64) * 1e3;
-            Row($"gemv M=1 {fused} [{w0.Rows}x{w0.Cols}] fused, layers rotated", us, (double)w0.Bytes + (2.0 * (w0.Cols + w0.Rows)), 0);
+                    var w = m.Projection(i % BenchModel.Layers, which);
+                    gpu.Kernels.GemvSiluAndMul(gpu.Stream, x, w.Pointer, act, 1, w.Rows / 2, w.Cols);
+                }, 64) * 1e3;
+                Row($"gemv M=1 gate_up+silu_and_mul [{w0.Rows}x{w0.Cols}] fused, layers rotated", us, (double)w0.Bytes + (2.0 * (w0.Cols + (w0.Rows / 2))), 0);
+            }
         }
     }
 

@@ -376,9 +376,12 @@ internal sealed class KernelChecks(Gpu gpu, Report report)
             (new[] { 700, 9 }, 16, 2, 128),
             (new[] { 40 }, 4, 2, 16),
             (new[] { 600, 3 }, 8, 2, 256),
+            (new[] { 1, 64, 65, 2000 }, 32, 2, 64),
         };
-        foreach (var (contexts, hq, hkv, d) in cases)
+        // Grouped heads of 64 or 128 dims run on tensor cores by default; each case also runs on the CUDA-core kernel.
+        foreach (var ((contexts, hq, hkv, d), tensorCores) in cases.SelectMany(c => new[] { (c, true), (c, false) }))
         {
+            gpu.Kernels.DecodeOnTensorCores = tensorCores;
             const int bs = 16;
             int seqs = contexts.Length, qStride = (hq + (2 * hkv)) * d + 8;
             var (k, v, kh, vh, tables, stride) = Cache(contexts, hkv, d, bs);
@@ -402,8 +405,11 @@ internal sealed class KernelChecks(Gpu gpu, Report report)
             }
 
             var cmp = Compare.Of(got, want);
-            report.Check($"decode attention ctx=[{string.Join(',', contexts)}] hq={hq} hkv={hkv} d={d} partitions={count}", cmp.Passes(Bf16Tol), cmp.ToString());
+            bool tc = tensorCores && hq / hkv >= 2 && d is 64 or 128;
+            report.Check($"decode attention ctx=[{string.Join(',', contexts)}] hq={hq} hkv={hkv} d={d} partitions={count} {(tc ? "tensor cores" : "cuda cores")}", cmp.Passes(Bf16Tol), cmp.ToString());
         }
+
+        gpu.Kernels.DecodeOnTensorCores = true;
 
         gpu.FreeAll();
     }

@@ -14,7 +14,7 @@ namespace LlmServe.Cuda.Backend;
 /// the step's metadata is copied into fixed buffers, the model's op calls are checked against the captured
 /// sequence instead of launching, and the graph runs when the host first reads a result.
 /// </summary>
-public sealed unsafe partial class CudaBackend : IBackend, IGreedyLogitsReader, IFusedLayerOps
+public sealed unsafe partial class CudaBackend : IBackend, IGreedyLogitsReader, IFusedGateUpActivation
 {
     private readonly CudaBackendOptions _options;
     private readonly CudaContext _context;
@@ -51,7 +51,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IGreedyLogitsReader, 
     {
         _options = options;
         _context = context;
-        _fuseLayers = options.FuseLayers;
+        _fuseGateUp = options.FuseGateUpActivation;
         try
         {
             _stream = CudaStream.Create(context);

@@ -22,10 +22,10 @@ public sealed record CudaBackendOptions
     public bool ProgrammaticLaunch { get; init; } = Environment.GetEnvironmentVariable("LLMSERVE_CUDA_PDL") != "0";
 
     /// <summary>
-    /// Run the norms, residual adds and SiLU of small steps (up to 4 rows) inside the decode GEMVs
+    /// Apply SiLU-and-mul inside gate_up's GEMV in steps of up to 8 rows, one kernel less a layer
     /// (LLMSERVE_CUDA_FUSE=0 turns it off; the result is the same bit for bit).
     /// </summary>
-    public bool FuseLayers { get; init; } = Environment.GetEnvironmentVariable("LLMSERVE_CUDA_FUSE") != "0";
+    public bool FuseGateUpActivation { get; init; } = Environment.GetEnvironmentVariable("LLMSERVE_CUDA_FUSE") != "0";
 
     /// <summary>Decode batch sizes that get a graph; a batch pads up to the next one.</summary>
     public IReadOnlyList<int> GraphBuckets { get; init; } = [1, 2, 4, 8, 16, 32, 64, 128, 256];

@@ -24,11 +24,10 @@ public sealed unsafe class KernelLibrary : IDisposable
     private readonly CudaFunction _embedding, _addNorm, _silu, _bias, _gather, _rope, _headNorm;
     private readonly CudaFunction _reduce, _argmaxPartial, _argmaxFinal, _toBf16, _toF32, _f16ToBf16, _fillRandom;
     private readonly Dictionary<(int D, int G), CudaFunction> _decode = [];
+    private readonly Dictionary<int, CudaFunction> _decodeTensorCores = [];
     private readonly Dictionary<int, CudaFunction> _prefill = [];
     private readonly Dictionary<(int M, int Split), CudaFunction> _gemv = [];
-    private readonly Dictionary<(int M, int Split), CudaFunction> _gemvAdd = [];
-    private readonly Dictionary<(int M, int Split), CudaFunction> _gemvNorm = [];
-    private readonly Dictionary<(int M, int Split), CudaFunction> _gemvNormSilu = [];
+    private readonly Dictionary<(int M, int Split), CudaFunction> _gemvSilu = [];
     private readonly Dictionary<string, CudaFunction> _all = [];
     private readonly int _sms;
     private readonly bool _programmatic;
@@ -56,15 +55,8 @@ public sealed unsafe class KernelLibrary : IDisposable
         {
             _gemv[(m, 1)] = Function($"gemv_m{m}");
             _gemv[(m, 2)] = Function($"gemv_m{m}_s2");
-            _gemvAdd[(m, 1)] = Function($"gemv_add_m{m}");
-            _gemvAdd[(m, 2)] = Function($"gemv_add_m{m}_s2");
-            if (m <= FusedNormMaxRows)
-            {
-                _gemvNorm[(m, 1)] = NormFunction($"gemv_norm_m{m}");
-                _gemvNorm[(m, 2)] = NormFunction($"gemv_norm_m{m}_s2");
-                _gemvNormSilu[(m, 1)] = NormFunction($"gemv_norm_silu_m{m}");
-                _gemvNormSilu[(m, 2)] = NormFunction($"gemv_norm_silu_m{m}_s2");
-            }
+            _gemvSilu[(m, 1)] = Function($"gemv_silu_m{m}");
+            _gemvSilu[(m, 2)] = Function($"gemv_silu_m{m}_s2");
         }
 
         foreach (var d in SupportedHeadDims)
@@ -81,11 +73,27 @@ public sealed unsafe class KernelLibrary : IDisposable
                 _decode[(d, g)] = fn;
             }
 
+            if (TensorCoreDecodeHeadDims.Contains(d))
+            {
+                var tc = Function($"decode_attention_tc_d{d}");
+                tc.SetMaxDynamicSharedMemory(DecodeTensorCoreSharedBytes(d, 16));
+                _decodeTensorCores[d] = tc;
+            }
+
             var pf = Function($"prefill_attention_d{d}");
             pf.SetMaxDynamicSharedMemory(PrefillSharedBytes(d));
             _prefill[d] = pf;
         }
     }
+
+    // Head sizes of the tensor-core decode kernel (its fp32 output tiles take D / 2 registers a thread).
+    private static readonly int[] TensorCoreDecodeHeadDims = [64, 128];
+
+    /// <summary>
+    /// Whether grouped-query decode attention runs on tensor cores (the G query heads of a KV head as the rows of an
+    /// MMA) where the head size allows; false forces the CUDA-core kernel (for the bench's A/B).
+    /// </summary>
+    public bool DecodeOnTensorCores { get; set; } = true;
 
     /// <summary>Head sizes with attention kernels.</summary>
     public static IReadOnlyList<int> SupportedHeadDims { get; } = [16, 32, 64, 128, 256];
@@ -115,14 +123,6 @@ public sealed unsafe class KernelLibrary : IDisposable
     {
         var fn = _module.GetFunction(name).WithProgrammaticLaunch(_programmatic);
         _all[name] = fn;
-        return fn;
-    }
-
-    // The norm-fused GEMVs keep the normalized rows in dynamic shared memory.
-    private CudaFunction NormFunction(string name)
-    {
-        var fn = Function(name);
-        fn.SetMaxDynamicSharedMemory(FusedNormMaxBytes);
         return fn;
     }
 
@@ -168,6 +168,9 @@ public sealed unsafe class KernelLibrary : IDisposable
     // q [G][D], per-warp Σ p·v [4][G][D] and per-warp (max, sum) [4][G][2], fp32.
     private static int DecodeSharedBytes(int d, int gmax) => 4 * ((gmax * d) + (4 * gmax * d) + (8 * gmax));
 
+    // A K and a V tile of 64 keys (d + 8 bf16 a row), reused at the end for the warps' merge ([4][G][D] + [4][G][2] fp32).
+    private static int DecodeTensorCoreSharedBytes(int d, int gmax) => Math.Max(2 * 64 * (d + 8) * 2, 4 * ((4 * gmax * d) + (8 * gmax)));
+
     // A K tile and a V tile of 64 keys, d + 8 bf16 each.
     private static int PrefillSharedBytes(int d) => 2 * PrefillTile * (d + 8) * 2;
 
@@ -208,64 +211,27 @@ public sealed unsafe class KernelLibrary : IDisposable
     public void Gemv(CudaStream s, ulong x, ulong w, ulong bias, ulong y, int m, int n, int k, bool outputF32)
     {
         int split = GemvSplit(n, k);
-        LaunchGemv(s, _gemv[(GemvBucket(m), split)], 8 / split, x, w, bias, y, m, n, k, outputF32 ? 1 : 0, 0, 0f, 0);
+        LaunchGemv(s, _gemv[(GemvBucket(m), split)], 8 / split, x, w, bias, y, m, n, k, outputF32 ? 1 : 0);
     }
 
     /// <summary>
-    /// residual[M×N] = bf16(bf16(x·wᵀ + bias) + residual): the GEMV and the residual add of fused_add_rmsnorm in one
-    /// kernel, bit-identical to <see cref="Gemv"/> followed by <see cref="AddRmsNorm"/>'s add.
+    /// y[M×width] = silu(g)·u where [g | u] = x·gateUpᵀ (gateUp has 2·width rows), M ≤ <see cref="GemvMaxRows"/>: the
+    /// GEMV and SiLU-and-mul in one kernel, bit-identical to <see cref="Gemv"/> then <see cref="SiluAndMul"/>.
     /// </summary>
-    public void GemvAddResidual(CudaStream s, ulong x, ulong w, ulong bias, ulong residual, int m, int n, int k)
+    public void GemvSiluAndMul(CudaStream s, ulong x, ulong gateUp, ulong y, int m, int width, int k)
     {
-        int split = GemvSplit(n, k);
-        LaunchGemv(s, _gemvAdd[(GemvBucket(m), split)], 8 / split, x, w, bias, residual, m, n, k, 0, 0, 0f, 0);
-    }
-
-    /// <summary>Rows (and row size) the norm-fused GEMVs take: the normalized rows must fit shared memory.</summary>
-    public static bool FusesNorm(int m, int k) => m >= 1 && m <= FusedNormMaxRows && k % 8 == 0 && 2L * m * k <= FusedNormMaxBytes;
-
-    /// <summary>
-    /// y = RMSNorm(x)·g · wᵀ (+bias) for <see cref="FusesNorm"/> shapes: the norm in the GEMV's prologue, bit-identical to
-    /// <see cref="AddRmsNorm"/> without a residual followed by <see cref="Gemv"/>.
-    /// </summary>
-    public void GemvNorm(CudaStream s, ulong x, ulong normWeight, float eps, ulong w, ulong bias, ulong y, int m, int n, int k, bool outputF32)
-    {
-        CheckFusedNorm(m, k);
-        int split = GemvSplit(n, k);
-        LaunchGemv(s, _gemvNorm[(GemvBucket(m), split)], 8 / split, x, w, bias, y, m, n, k, outputF32 ? 1 : 0, normWeight, eps, 2 * m * k);
-    }
-
-    /// <summary>
-    /// y[M×width] = silu(g)·u where [g | u] = RMSNorm(x)·γ · gateUpᵀ (gateUp has 2·width rows): norm, GEMV and
-    /// SiLU-and-mul in one kernel, bit-identical to the three unfused kernels.
-    /// </summary>
-    public void GemvNormSiluAndMul(CudaStream s, ulong x, ulong normWeight, float eps, ulong gateUp, ulong y, int m, int width, int k)
-    {
-        CheckFusedNorm(m, k);
         // Each of [gate | up]'s rows split as the unfused GEMV would split that matrix, so the sums are the same.
         int split = GemvSplit(2 * width, k);
-        LaunchGemv(s, _gemvNormSilu[(GemvBucket(m), split)], 4 / split, x, gateUp, 0, y, m, width, k, 0, normWeight, eps, 2 * m * k);
+        LaunchGemv(s, _gemvSilu[(GemvBucket(m), split)], 4 / split, x, gateUp, 0, y, m, width, k, 0);
     }
-
-    private const int FusedNormMaxRows = 4;
-    private const int FusedNormMaxBytes = 32 << 10;
 
     private static int GemvBucket(int m) => m <= 1 ? 1 : m <= 2 ? 2 : m <= 4 ? 4 : 8;
 
-    private static void CheckFusedNorm(int m, int k)
+    private static void LaunchGemv(CudaStream s, CudaFunction fn, int rowsPerCta, ulong x, ulong w, ulong bias, ulong y, int m, int n, int k, int f32)
     {
-        if (!FusesNorm(m, k))
-        {
-            throw new ArgumentOutOfRangeException(nameof(m), $"the norm-fused GEMV takes up to {FusedNormMaxRows} rows of a multiple of 8 elements in {FusedNormMaxBytes} bytes, not {m} × {k}");
-        }
-    }
-
-    private void LaunchGemv(CudaStream s, CudaFunction fn, int rowsPerCta, ulong x, ulong w, ulong bias, ulong y, int m, int n, int k,
-                            int f32, ulong normWeight, float eps, int sharedBytes)
-    {
-        void** a = stackalloc void*[10];
-        a[0] = &x; a[1] = &w; a[2] = &bias; a[3] = &y; a[4] = &m; a[5] = &n; a[6] = &k; a[7] = &f32; a[8] = &normWeight; a[9] = &eps;
-        fn.Launch(s, ((uint)((n + rowsPerCta - 1) / rowsPerCta), 1, 1), 256, (uint)sharedBytes, a);
+        void** a = stackalloc void*[8];
+        a[0] = &x; a[1] = &w; a[2] = &bias; a[3] = &y; a[4] = &m; a[5] = &n; a[6] = &k; a[7] = &f32;
+        fn.Launch(s, ((uint)((n + rowsPerCta - 1) / rowsPerCta), 1, 1), 256, 0, a);
     }
 
     public void Embedding(CudaStream s, ulong table, ulong ids, ulong output, int tokens, int hidden, int vocab)
@@ -334,13 +300,15 @@ public sealed unsafe class KernelLibrary : IDisposable
                                 int seqs, int heads, int kvHeads, int headDim, int blockSize, float scale, int splits)
     {
         var g = heads / kvHeads;
-        var fn = _decode[(headDim, GroupBucket(g))];
+        bool tensorCores = DecodeOnTensorCores && g >= 2 && _decodeTensorCores.ContainsKey(headDim);
+        var fn = tensorCores ? _decodeTensorCores[headDim] : _decode[(headDim, GroupBucket(g))];
+        uint smem = (uint)(tensorCores ? DecodeTensorCoreSharedBytes(headDim, g) : DecodeSharedBytes(headDim, GroupBucket(g)));
         var (partition, count) = DecodePartitioning(seqs, kvHeads, splits);
         void** a = stackalloc void*[15];
         a[0] = &q; a[1] = &qStride; a[2] = &output; a[3] = &partialAcc; a[4] = &partialMl; a[5] = &kCache; a[6] = &vCache;
         a[7] = &blockTables; a[8] = &maxBlocks; a[9] = &contextLens; a[10] = &heads; a[11] = &kvHeads; a[12] = &blockSize; a[13] = &scale;
         a[14] = &partition;
-        fn.Launch(s, ((uint)seqs, (uint)kvHeads, (uint)count), DecodeThreads, (uint)DecodeSharedBytes(headDim, GroupBucket(g)), a);
+        fn.Launch(s, ((uint)seqs, (uint)kvHeads, (uint)count), DecodeThreads, smem, a);
         if (count > 1)
         {
             void** r = stackalloc void*[8];

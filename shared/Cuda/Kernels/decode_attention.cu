@@ -13,6 +13,44 @@
 #define PARTITION 128
 #define DEC_UNROLL 4
 
+// The last step of both decode kernels: merge the 4 warps' online-softmax states (per-warp Σ p·v in `red`
+// [4][G][D], (max, sum) pairs in `wml` [4][G][2]) and write the output, or this partition's partial for the reduce.
+__device__ __forceinline__ void decode_merge_warps(const float* red, const float* wml, int G, int D, int s, int kvh, int hq,
+                                                   int split, int nsplit, bf16* __restrict__ out,
+                                                   float* __restrict__ partial_acc, float* __restrict__ partial_ml)
+{
+    for (int i = threadIdx.x; i < G * D; i += DEC_THREADS)
+    {
+        const int g = i / D, dd = i % D;
+        float M = NEG_INF;
+#pragma unroll
+        for (int w = 0; w < DEC_THREADS / 32; w++) M = fmaxf(M, wml[(w * G + g) * 2]);
+        float sum = 0.f, total = 0.f;
+#pragma unroll
+        for (int w = 0; w < DEC_THREADS / 32; w++)
+        {
+            const float mw = wml[(w * G + g) * 2];
+            const float wt = mw == NEG_INF ? 0.f : __expf(mw - M);
+            sum += red[(w * G + g) * D + dd] * wt;
+            total += wml[(w * G + g) * 2 + 1] * wt;
+        }
+        const int h = kvh * G + g;
+        if (nsplit == 1)
+        {
+            out[(size_t)s * hq * D + (size_t)h * D + dd] = f2bf(sum / total);
+        }
+        else
+        {
+            partial_acc[(((size_t)s * hq + h) * nsplit + split) * D + dd] = sum;
+            if (dd == 0)
+            {
+                partial_ml[(((size_t)s * hq + h) * nsplit + split) * 2] = M;
+                partial_ml[(((size_t)s * hq + h) * nsplit + split) * 2 + 1] = total;
+            }
+        }
+    }
+}
+
 template <int D, int GMAX>
 __device__ void decode_attention_impl(const bf16* __restrict__ q, int q_stride, bf16* __restrict__ out,
                                       float* __restrict__ partial_acc, float* __restrict__ partial_ml,
@@ -178,36 +216,7 @@ __device__ void decode_attention_impl(const bf16* __restrict__ q, int q_stride, 
         }
     }
     __syncthreads();
-    for (int i = tid; i < G * D; i += DEC_THREADS)
-    {
-        const int g = i / D, dd = i % D;
-        float M = NEG_INF;
-#pragma unroll
-        for (int w = 0; w < DEC_THREADS / 32; w++) M = fmaxf(M, wml[(w * G + g) * 2]);
-        float sum = 0.f, total = 0.f;
-#pragma unroll
-        for (int w = 0; w < DEC_THREADS / 32; w++)
-        {
-            const float mw = wml[(w * G + g) * 2];
-            const float wt = mw == NEG_INF ? 0.f : __expf(mw - M);
-            sum += red[(w * G + g) * D + dd] * wt;
-            total += wml[(w * G + g) * 2 + 1] * wt;
-        }
-        const int h = kvh * G + g;
-        if (nsplit == 1)
-        {
-            out[(size_t)s * hq * D + (size_t)h * D + dd] = f2bf(sum / total);
-        }
-        else
-        {
-            partial_acc[(((size_t)s * hq + h) * nsplit + split) * D + dd] = sum;
-            if (dd == 0)
-            {
-                partial_ml[(((size_t)s * hq + h) * nsplit + split) * 2] = M;
-                partial_ml[(((size_t)s * hq + h) * nsplit + split) * 2 + 1] = total;
-            }
-        }
-    }
+    decode_merge_warps(red, wml, G, D, s, kvh, hq, split, nsplit, out, partial_acc, partial_ml);
 }
 
 #define DECODE_KERNEL(D, G)                                                                                          \

@@ -6,97 +6,40 @@
 // flight; on the H200 that beat software-pipelined designs (2/4/8 loads a lane in flight), which fit fewer CTAs so the
 // grid runs in more waves, and an L2 prefetch of each row before the grid wait (bench/cuda/KERNELS.md, runs 9-12).
 //
-// Small decode steps are latency-bound between kernels, so the GEMV also absorbs the elementwise kernels around it:
-// a prologue that RMS-normalizes the input rows (the layer's norm) and epilogues that add into the residual stream
-// or apply SiLU-and-mul. Each fused form computes exactly what the unfused kernels compute, bit for bit: the same
-// per-thread sums in the same order, the same bf16 rounding points (bench/CudaCheck checks the equality).
+// Small decode steps are latency-bound between kernels, so gate_up's GEMV also applies SiLU-and-mul, bit-identical to
+// the two unfused kernels (the same sums in the same order, the same bf16 roundings; bench/CudaCheck checks it).
+// Fusing the RMSNorms into a GEMV prologue and the residual adds into epilogues was measured too and dropped: every
+// CTA re-normalizing the input cost more than the norm kernel it saved (bench/cuda/KERNELS.md, run 16).
 
 // Epilogues.
 #define GEMV_STORE 0 // y = x.w^T + bias: bf16, or fp32 with out_f32 (logits)
-#define GEMV_ADD 1   // y is the residual stream: y = bf16(bf16(x.w^T + bias) + y), i.e. Linear then fused_add_rmsnorm's add
-#define GEMV_SILU 2  // w is [gate | up] (2N rows): y[:, n] = silu(bf16(gate_n)) * bf16(up_n), i.e. Linear then silu_and_mul
-
-// RMSNorm of the M input rows into shared memory (`xs`, [M][K/8] 16-byte words): xs = bf16(x * inv_rms * g). The
-// sums are fused_add_rmsnorm's exactly: that kernel runs 512 threads (K >= 4096) or 256, each summing words
-// t, t + threads, ..., then a warp sum and a sum over warps. This CTA of 256 plays virtual threads t and t + 256.
-template <int MMAX>
-__device__ __forceinline__ void rmsnorm_rows_to_shared(const bf16* __restrict__ x, const bf16* __restrict__ g, float eps,
-                                                       int M, int K, uint4* xs, float* red)
-{
-    const int lane = threadIdx.x & 31;
-    const int vthreads = K >= 4096 ? 512 : 256;
-    const int k8 = K / 8;
-#pragma unroll
-    for (int m = 0; m < MMAX; m++)
-    {
-        if (m >= M) break;
-        const uint4* xr = (const uint4*)(x + (size_t)m * K);
-        for (int vt = threadIdx.x; vt < vthreads; vt += 256)
-        {
-            float ss = 0.f;
-            for (int i = vt; i < k8; i += vthreads)
-            {
-                float a[8];
-                unpack8(xr[i], a);
-#pragma unroll
-                for (int j = 0; j < 8; j++) ss += a[j] * a[j];
-            }
-            ss = warp_sum(ss);
-            if (lane == 0) red[m * 16 + (vt >> 5)] = ss;
-        }
-    }
-    __syncthreads();
-    const uint4* g4 = (const uint4*)g;
-#pragma unroll
-    for (int m = 0; m < MMAX; m++)
-    {
-        if (m >= M) break;
-        const float v = lane < (vthreads >> 5) ? red[m * 16 + lane] : 0.f;
-        const float inv = rsqrtf(warp_sum(v) / K + eps);
-        const uint4* xr = (const uint4*)(x + (size_t)m * K);
-        for (int i = threadIdx.x; i < k8; i += 256)
-        {
-            float a[8], w[8];
-            unpack8(xr[i], a);
-            unpack8(__ldg(g4 + i), w);
-#pragma unroll
-            for (int j = 0; j < 8; j++) a[j] = a[j] * inv * w[j];
-            xs[m * k8 + i] = pack8(a);
-        }
-    }
-    __syncthreads();
-}
+#define GEMV_SILU 1  // w is [gate | up] (2N rows): y[:, n] = silu(bf16(gate_n)) * bf16(up_n), i.e. Linear then silu_and_mul
 
 // SPLIT = 2: two warps share a row, each streaming one contiguous half, and add their sums through shared memory:
 // narrow matrices (N < 8192 rows) otherwise give too few warps per SM to cover the memory latency (down_proj: 31 of 64).
 // GEMV_SILU gives each output column the warps of two weight rows, the gate row's and the up row's (each row split as
 // the unfused GEMV would split the [gate | up] matrix, so the sums match it).
-// NORM: x is the residual stream (K % 8 == 0), normalized by `norm_w` into dynamic shared memory first.
-template <int MMAX, int SPLIT, int NORM, int EPI>
+template <int MMAX, int SPLIT, int EPI>
 __device__ __forceinline__ void gemv_impl(const bf16* __restrict__ x, const bf16* __restrict__ w, const bf16* __restrict__ bias,
-                                          void* __restrict__ y, int M, int N, int K, int out_f32,
-                                          const bf16* __restrict__ norm_w, float eps)
+                                          void* __restrict__ y, int M, int N, int K, int out_f32)
 {
     dependent_launch_entry();
     // Warps a row pair: SPLIT halves of each row, and with PAIR the gate row's warps then the up row's.
     constexpr bool PAIR = EPI == GEMV_SILU;
     constexpr int PIECES = (PAIR ? 2 : 1) * SPLIT;
     __shared__ float part[PIECES > 1 ? 8 * MMAX : 1];
-    __shared__ float red[NORM ? 16 * MMAX : 1];
-    extern __shared__ uint4 xs[];
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int n = blockIdx.x * (8 / PIECES) + warp / PIECES;
     const int piece = warp % PIECES;
     const int half = piece % SPLIT;
     const bool live = n < N;
-    if (NORM) rmsnorm_rows_to_shared<MMAX>(x, norm_w, eps, M, K, xs, red);
     float acc[MMAX];
 #pragma unroll
     for (int m = 0; m < MMAX; m++) acc[m] = 0.f;
     if (live)
     {
         const bf16* wr = w + (size_t)(PAIR ? n + (piece / SPLIT) * N : n) * K;
-        if (!NORM && (K & 7) != 0)
+        if ((K & 7) != 0)
         {
             for (int i = lane + half * 32; i < K; i += 32 * SPLIT)
             {
@@ -123,7 +66,7 @@ __device__ __forceinline__ void gemv_impl(const bf16* __restrict__ x, const bf16
                     if (m < M)
                     {
                         float xf[8];
-                        unpack8(NORM ? xs[m * k8 + i] : ((const uint4*)(x + (size_t)m * K))[i], xf);
+                        unpack8(((const uint4*)(x + (size_t)m * K))[i], xf);
 #pragma unroll
                         for (int j = 0; j < 8; j++) acc[m] += wf[j] * xf[j];
                     }
@@ -176,52 +119,33 @@ __device__ __forceinline__ void gemv_impl(const bf16* __restrict__ x, const bf16
                 const float gv = bf2f(f2bf(acc[m])), uv = bf2f(f2bf(other[m]));
                 ((bf16*)y)[at] = f2bf(gv / (1.f + __expf(-gv)) * uv);
             }
-            else if (EPI == GEMV_ADD)
-            {
-                bf16* r = (bf16*)y;
-                r[at] = f2bf(bf2f(f2bf(acc[m] + b)) + bf2f(r[at]));
-            }
             else if (out_f32) ((float*)y)[at] = acc[m] + b;
             else ((bf16*)y)[at] = f2bf(acc[m] + b);
         }
     }
 }
 
-#define GEMV_KERNEL(NAME, MMAX, SPLIT, NORM, EPI)                                                                 \
+#define GEMV_KERNEL(NAME, MMAX, SPLIT, EPI)                                                                       \
     extern "C" __global__ void __launch_bounds__(256) NAME(const bf16* x, const bf16* w, const bf16* bias, void* y, \
-                                                           int M, int N, int K, int out_f32,                       \
-                                                           const bf16* norm_w, float eps)                          \
+                                                           int M, int N, int K, int out_f32)                       \
     {                                                                                                             \
-        gemv_impl<MMAX, SPLIT, NORM, EPI>(x, w, bias, y, M, N, K, out_f32, norm_w, eps);                          \
+        gemv_impl<MMAX, SPLIT, EPI>(x, w, bias, y, M, N, K, out_f32);                                             \
     }
 
-GEMV_KERNEL(gemv_m1, 1, 1, 0, GEMV_STORE)
-GEMV_KERNEL(gemv_m2, 2, 1, 0, GEMV_STORE)
-GEMV_KERNEL(gemv_m4, 4, 1, 0, GEMV_STORE)
-GEMV_KERNEL(gemv_m8, 8, 1, 0, GEMV_STORE)
-GEMV_KERNEL(gemv_m1_s2, 1, 2, 0, GEMV_STORE)
-GEMV_KERNEL(gemv_m2_s2, 2, 2, 0, GEMV_STORE)
-GEMV_KERNEL(gemv_m4_s2, 4, 2, 0, GEMV_STORE)
-GEMV_KERNEL(gemv_m8_s2, 8, 2, 0, GEMV_STORE)
-// Projection into the residual stream (o_proj, down_proj).
-GEMV_KERNEL(gemv_add_m1, 1, 1, 0, GEMV_ADD)
-GEMV_KERNEL(gemv_add_m2, 2, 1, 0, GEMV_ADD)
-GEMV_KERNEL(gemv_add_m4, 4, 1, 0, GEMV_ADD)
-GEMV_KERNEL(gemv_add_m8, 8, 1, 0, GEMV_ADD)
-GEMV_KERNEL(gemv_add_m1_s2, 1, 2, 0, GEMV_ADD)
-GEMV_KERNEL(gemv_add_m2_s2, 2, 2, 0, GEMV_ADD)
-GEMV_KERNEL(gemv_add_m4_s2, 4, 2, 0, GEMV_ADD)
-GEMV_KERNEL(gemv_add_m8_s2, 8, 2, 0, GEMV_ADD)
-// Norm then projection (qkv), and norm then gate_up then SiLU-and-mul; M <= 4 (the normalized rows sit in shared memory).
-GEMV_KERNEL(gemv_norm_m1, 1, 1, 1, GEMV_STORE)
-GEMV_KERNEL(gemv_norm_m2, 2, 1, 1, GEMV_STORE)
-GEMV_KERNEL(gemv_norm_m4, 4, 1, 1, GEMV_STORE)
-GEMV_KERNEL(gemv_norm_m1_s2, 1, 2, 1, GEMV_STORE)
-GEMV_KERNEL(gemv_norm_m2_s2, 2, 2, 1, GEMV_STORE)
-GEMV_KERNEL(gemv_norm_m4_s2, 4, 2, 1, GEMV_STORE)
-GEMV_KERNEL(gemv_norm_silu_m1, 1, 1, 1, GEMV_SILU)
-GEMV_KERNEL(gemv_norm_silu_m2, 2, 1, 1, GEMV_SILU)
-GEMV_KERNEL(gemv_norm_silu_m4, 4, 1, 1, GEMV_SILU)
-GEMV_KERNEL(gemv_norm_silu_m1_s2, 1, 2, 1, GEMV_SILU)
-GEMV_KERNEL(gemv_norm_silu_m2_s2, 2, 2, 1, GEMV_SILU)
-GEMV_KERNEL(gemv_norm_silu_m4_s2, 4, 2, 1, GEMV_SILU)
+GEMV_KERNEL(gemv_m1, 1, 1, GEMV_STORE)
+GEMV_KERNEL(gemv_m2, 2, 1, GEMV_STORE)
+GEMV_KERNEL(gemv_m4, 4, 1, GEMV_STORE)
+GEMV_KERNEL(gemv_m8, 8, 1, GEMV_STORE)
+GEMV_KERNEL(gemv_m1_s2, 1, 2, GEMV_STORE)
+GEMV_KERNEL(gemv_m2_s2, 2, 2, GEMV_STORE)
+GEMV_KERNEL(gemv_m4_s2, 4, 2, GEMV_STORE)
+GEMV_KERNEL(gemv_m8_s2, 8, 2, GEMV_STORE)
+// gate_up then SiLU-and-mul.
+GEMV_KERNEL(gemv_silu_m1, 1, 1, GEMV_SILU)
+GEMV_KERNEL(gemv_silu_m2, 2, 1, GEMV_SILU)
+GEMV_KERNEL(gemv_silu_m4, 4, 1, GEMV_SILU)
+GEMV_KERNEL(gemv_silu_m8, 8, 1, GEMV_SILU)
+GEMV_KERNEL(gemv_silu_m1_s2, 1, 2, GEMV_SILU)
+GEMV_KERNEL(gemv_silu_m2_s2, 2, 2, GEMV_SILU)
+GEMV_KERNEL(gemv_silu_m4_s2, 4, 2, GEMV_SILU)
+GEMV_KERNEL(gemv_silu_m8_s2, 8, 2, GEMV_SILU)

@@ -4,39 +4,37 @@ namespace LlmServe.Inference.Models;
 
 /// <summary>
 /// The decoder layers of one pipeline stage over one step: norms, attention and MLP in the order every backend runs
-/// them. Steps a backend's <see cref="IFusedLayerOps"/> accepts run with the norms, residual adds and SiLU fused
-/// into the projections; the result is the same either way. Afterwards the last layer's output sits in
-/// <see cref="LayerActivations.Hidden"/>, not yet added into <see cref="LayerActivations.Residual"/>.
+/// them (steps a backend's <see cref="IFusedGateUpActivation"/> accepts run gate_up and SiLU-and-mul as one call).
+/// Afterwards the last layer's output sits in <see cref="LayerActivations.Hidden"/>, not yet added into
+/// <see cref="LayerActivations.Residual"/>.
 /// </summary>
 public sealed class DecoderLayerStack
 {
     private readonly IBackend _backend;
-    private readonly IFusedLayerOps? _fused;
+    private readonly IFusedGateUpActivation? _fused;
     private readonly IReadOnlyList<LayerWeights> _layers;
     private readonly LayerActivations _a;
     private readonly AttentionShape _shape;
     private readonly BackendTensor _cosSin;
-    private readonly int _hiddenSize;
     private readonly int _intermediateSize;
     private readonly float _epsilon;
     private readonly float _scale;
 
     public DecoderLayerStack(IBackend backend, IReadOnlyList<LayerWeights> layers, LayerActivations activations, AttentionShape shape,
-                             BackendTensor cosSin, int hiddenSize, int intermediateSize, float rmsNormEpsilon)
+                             BackendTensor cosSin, int intermediateSize, float rmsNormEpsilon)
     {
         _backend = backend;
-        _fused = backend as IFusedLayerOps;
+        _fused = backend as IFusedGateUpActivation;
         _layers = layers;
         _a = activations;
         _shape = shape;
         _cosSin = cosSin;
-        _hiddenSize = hiddenSize;
         _intermediateSize = intermediateSize;
         _epsilon = rmsNormEpsilon;
         _scale = 1f / MathF.Sqrt(shape.HeadDim);
     }
 
-    /// <summary>Whether the last <see cref="Run"/> used the fused ops.</summary>
+    /// <summary>Whether the last <see cref="Run"/> used the fused gate_up.</summary>
     public bool LastRunFused { get; private set; }
 
     /// <summary>
@@ -45,30 +43,21 @@ public sealed class DecoderLayerStack
     /// </summary>
     public void Run(int rows, BackendKvCache cache, bool residualHoldsInput)
     {
-        bool fuse = _fused is not null && _fused.CanFuse(rows, _hiddenSize);
+        bool fuse = _fused is not null && _fused.FusesGateUpActivation(rows);
         LastRunFused = fuse;
-        bool hiddenPending = !residualHoldsInput;
         for (int i = 0; i < _layers.Count; i++)
         {
             var layer = _layers[i];
-            if (fuse && !hiddenPending)
+            if (i == 0 && residualHoldsInput)
             {
-                _fused!.NormLinear(_a.Residual, layer.InputNorm, _epsilon, layer.Qkv, layer.QkvBias, _a.Qkv, rows);
+                _backend.RmsNorm(_a.Residual, layer.InputNorm, _epsilon, _a.Normed, rows);
             }
             else
             {
-                if (hiddenPending)
-                {
-                    _backend.AddRmsNorm(_a.Hidden, _a.Residual, layer.InputNorm, _epsilon, _a.Normed, rows);
-                }
-                else
-                {
-                    _backend.RmsNorm(_a.Residual, layer.InputNorm, _epsilon, _a.Normed, rows);
-                }
-
-                _backend.Linear(_a.Normed, layer.Qkv, layer.QkvBias, _a.Qkv, rows);
+                _backend.AddRmsNorm(_a.Hidden, _a.Residual, layer.InputNorm, _epsilon, _a.Normed, rows);
             }
 
+            _backend.Linear(_a.Normed, layer.Qkv, layer.QkvBias, _a.Qkv, rows);
             if (layer.QNorm is not null && layer.KNorm is not null)
             {
                 _backend.HeadRmsNorm(_a.Qkv, 0, _shape.NumHeads, _shape.HeadDim, layer.QNorm, _epsilon, rows);
@@ -77,29 +66,19 @@ public sealed class DecoderLayerStack
 
             _backend.RopeAndWriteKv(_a.Qkv, _shape, _cosSin, cache, i);
             _backend.Attention(_a.Qkv, _shape, cache, i, _scale, _a.Attention);
+            _backend.Linear(_a.Attention, layer.Output, layer.OutputBias, _a.Hidden, rows);
+            _backend.AddRmsNorm(_a.Hidden, _a.Residual, layer.PostAttentionNorm, _epsilon, _a.Normed, rows);
             if (fuse)
             {
-                _fused!.LinearAddResidual(_a.Attention, layer.Output, layer.OutputBias, _a.Residual, rows);
-                _fused.NormLinearSiluAndMul(_a.Residual, layer.PostAttentionNorm, _epsilon, layer.GateUp, _a.Activated, _intermediateSize, rows);
-                if (i + 1 < _layers.Count)
-                {
-                    // The next layer's norm reads the residual stream directly.
-                    _fused.LinearAddResidual(_a.Activated, layer.Down, null, _a.Residual, rows);
-                    hiddenPending = false;
-                    continue;
-                }
+                _fused!.LinearSiluAndMul(_a.Normed, layer.GateUp, _a.Activated, _intermediateSize, rows);
             }
             else
             {
-                _backend.Linear(_a.Attention, layer.Output, layer.OutputBias, _a.Hidden, rows);
-                _backend.AddRmsNorm(_a.Hidden, _a.Residual, layer.PostAttentionNorm, _epsilon, _a.Normed, rows);
                 _backend.Linear(_a.Normed, layer.GateUp, null, _a.GateUp, rows);
                 _backend.SiluAndMul(_a.GateUp, _a.Activated, _intermediateSize, rows);
             }
 
-            // The stage's last layer leaves its output in Hidden, as the logits and the next stage expect.
             _backend.Linear(_a.Activated, layer.Down, null, _a.Hidden, rows);
-            hiddenPending = true;
         }
     }
 }

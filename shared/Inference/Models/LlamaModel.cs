@@ -99,7 +99,7 @@ public sealed class LlamaModel : IDisposable
             _gateUp = Track(allocated, backend.Allocate(t, 2 * config.IntermediateSize));
             _activated = Track(allocated, backend.Allocate(t, config.IntermediateSize));
             _stack = new DecoderLayerStack(backend, _layers, new LayerActivations(_hidden, _residual, _normed, _qkv, _attention, _gateUp, _activated),
-                _shape, _cosSin, h, config.IntermediateSize, config.RmsNormEps);
+                _shape, _cosSin, config.IntermediateSize, config.RmsNormEps);
             if (IsLastStage)
             {
                 _logitHidden = Track(allocated, backend.Allocate(MaxSeqs, h));

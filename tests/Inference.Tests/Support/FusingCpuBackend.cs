@@ -5,63 +5,27 @@ using LlmServe.Inference.Weights;
 namespace LlmServe.Inference.Tests.Support;
 
 /// <summary>
-/// The CPU backend with <see cref="IFusedLayerOps"/> composed from its own unfused calls on scratch buffers: the model's
-/// fused call sequence must then give exactly the unfused logits. Counts the fused calls it served.
+/// The CPU backend with <see cref="IFusedGateUpActivation"/> composed from its own unfused calls on a scratch buffer:
+/// the model's fused call sequence must then give the unfused logits. Counts the fused calls it served.
 /// </summary>
-internal sealed class FusingCpuBackend(int maxFusedRows, int maxRows) : IBackend, IFusedLayerOps
+internal sealed class FusingCpuBackend(int maxFusedRows, int maxRows) : IBackend, IFusedGateUpActivation
 {
     private readonly CpuBackend _inner = new();
-    private readonly Dictionary<(string Use, int Width), BackendTensor> _scratch = [];
+    private BackendTensor? _product;
 
     public int FusedCalls { get; private set; }
 
     public string Name => "cpu+fused";
 
-    public bool CanFuse(int rows, int hidden) => rows <= maxFusedRows;
+    public bool FusesGateUpActivation(int rows) => rows <= maxFusedRows;
 
-    public void LinearAddResidual(BackendTensor input, BackendTensor weight, BackendTensor? bias, BackendTensor residual, int rows)
+    public void LinearSiluAndMul(BackendTensor input, BackendTensor gateUp, BackendTensor output, int width, int rows)
     {
-        Served(rows);
-        var product = Scratch("product", weight.Rows);
-        _inner.Linear(input, weight, bias, product, rows);
-
-        // AddRmsNorm's add; its norm output is thrown away, so any norm weight serves.
-        _inner.AddRmsNorm(product, residual, Scratch("norm weight", weight.Rows, 1), 1e-6f, Scratch("discarded", weight.Rows), rows);
-    }
-
-    public void NormLinear(BackendTensor residual, BackendTensor normWeight, float epsilon, BackendTensor weight, BackendTensor? bias, BackendTensor output, int rows)
-    {
-        Served(rows);
-        var normed = Scratch("normed", residual.Cols);
-        _inner.RmsNorm(residual, normWeight, epsilon, normed, rows);
-        _inner.Linear(normed, weight, bias, output, rows);
-    }
-
-    public void NormLinearSiluAndMul(BackendTensor residual, BackendTensor normWeight, float epsilon, BackendTensor gateUp, BackendTensor output, int width, int rows)
-    {
-        Served(rows);
-        var normed = Scratch("normed", residual.Cols);
-        var product = Scratch("product", gateUp.Rows);
-        _inner.RmsNorm(residual, normWeight, epsilon, normed, rows);
-        _inner.Linear(normed, gateUp, null, product, rows);
-        _inner.SiluAndMul(product, output, width, rows);
-    }
-
-    private void Served(int rows)
-    {
-        Assert.True(rows <= maxFusedRows, $"a fused op got {rows} rows; CanFuse allows {maxFusedRows}");
+        Assert.True(rows <= maxFusedRows, $"the fused gate-up got {rows} rows; FusesGateUpActivation allows {maxFusedRows}");
         FusedCalls++;
-    }
-
-    private BackendTensor Scratch(string use, int width, int rows = 0)
-    {
-        if (!_scratch.TryGetValue((use, width), out var t))
-        {
-            t = _inner.Allocate(rows == 0 ? maxRows : rows, width);
-            _scratch[(use, width)] = t;
-        }
-
-        return t;
+        _product ??= _inner.Allocate(maxRows, gateUp.Rows);
+        _inner.Linear(input, gateUp, null, _product, rows);
+        _inner.SiluAndMul(_product, output, width, rows);
     }
 
     public BackendTensor UploadWeight(IReadOnlyList<TensorView> parts) => _inner.UploadWeight(parts);
@@ -106,11 +70,7 @@ internal sealed class FusingCpuBackend(int maxFusedRows, int maxRows) : IBackend
 
     public void Dispose()
     {
-        foreach (var t in _scratch.Values)
-        {
-            t.Dispose();
-        }
-
+        _product?.Dispose();
         _inner.Dispose();
     }
 }

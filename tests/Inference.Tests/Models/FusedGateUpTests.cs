@@ -5,15 +5,15 @@ using LlmServe.Inference.Tests.Support;
 namespace LlmServe.Inference.Tests.Models;
 
 /// <summary>
-/// The model's fused call sequence (norm into the next projection, residual add into the projection before it, SiLU into
-/// gate_up) on a backend whose fused ops are its own unfused calls: logits must match the unfused model's, for
-/// whole models and pipeline stages, in steps that fuse and steps that do not.
+/// The model's fused call sequence (gate_up and SiLU-and-mul as one call) on a backend whose fused op is its own
+/// unfused calls: logits must match the unfused model's, for whole models and pipeline stages, in steps that fuse and
+/// steps that do not.
 /// </summary>
-public sealed class FusedLayerOpsTests
+public sealed class FusedGateUpTests
 {
     private const int MaxRows = 64;
 
-    // The CPU backend's threaded sums are not bit-reproducible run to run (~1e-7); a wrong fusion is off by O(1).
+    // The CPU backend's threaded sums are not bit-reproducible run to run (~1e-7); a wrong call sequence is off by O(1).
     private const double Tolerance = 1e-5;
 
     public static TheoryData<ModelArchitecture> Architectures() =>
@@ -30,12 +30,12 @@ public sealed class FusedLayerOpsTests
         var expected = Run(plain);
         int before = fusing.FusedCalls;
         var actual = Run(fused);
-        Assert.True(fusing.FusedCalls > before, "no step used the fused ops");
+        Assert.True(fusing.FusedCalls > before, "no step used the fused gate-up");
         LogitAssert.Close(expected, actual, Tolerance, architecture.ToString());
     }
 
     [Fact]
-    public void Pipeline_stages_fuse_inside_a_stage_and_hand_over_hidden_and_residual()
+    public void Pipeline_stages_fuse_and_hand_over_hidden_and_residual()
     {
         using var tmp = new TempModel(TinyModelSpec.For(ModelArchitecture.Llama, seed: 22) with { NumLayers = 4 });
         using var whole = Load(tmp.Directory, new CpuBackend());

@@ -1,0 +1,70 @@
+using LlmServe.Cuda.Kernels;
+using LlmServe.Inference.Backends;
+
+namespace LlmServe.Cuda.Backend;
+
+// Kernel choices that change what a step launches (changing one drops the captured graphs), and the fused gate_up +
+// SiLU-and-mul of small steps (IFusedGateUpActivation), bit-identical to the two unfused kernels.
+public sealed partial class CudaBackend
+{
+    private bool _fuseGateUp;
+
+    /// <summary>Whether steps of up to <see cref="KernelLibrary.GemvMaxRows"/> rows apply SiLU-and-mul inside gate_up's GEMV; starts from <see cref="CudaBackendOptions.FuseGateUpActivation"/>.</summary>
+    public bool FuseGateUpActivation
+    {
+        get => _fuseGateUp;
+        set
+        {
+            if (value != _fuseGateUp)
+            {
+                _stream.Synchronize();
+                DropGraphs();
+                _fuseGateUp = value;
+            }
+        }
+    }
+
+    /// <summary>Whether grouped-query decode attention runs on tensor cores (default; false for the bench's A/B).</summary>
+    public bool DecodeOnTensorCores
+    {
+        get => _kernels.DecodeOnTensorCores;
+        set
+        {
+            if (value != _kernels.DecodeOnTensorCores)
+            {
+                _stream.Synchronize();
+                DropGraphs();
+                _kernels.DecodeOnTensorCores = value;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>A graph step's rows are its padded bucket.</remarks>
+    public bool FusesGateUpActivation(int rows) => _fuseGateUp && Rows(rows) <= KernelLibrary.GemvMaxRows;
+
+    public void LinearSiluAndMul(BackendTensor input, BackendTensor gateUp, BackendTensor output, int width, int rows)
+    {
+        var x = Bf16(input);
+        var w = Bf16(gateUp);
+        var y = Bf16(output);
+        if (!Record(10, x, w, y, null, width))
+        {
+            return;
+        }
+
+        if (x.Cols != w.Cols || w.Rows != 2 * width || y.Cols != width)
+        {
+            throw new ArgumentException($"gate-up and silu of width {width}: input {x}, gate-up {w}, output {y}");
+        }
+
+        rows = Rows(rows);
+        CheckRows(rows, x, y);
+        if (rows > KernelLibrary.GemvMaxRows)
+        {
+            throw new InvalidOperationException($"the fused gate-up takes up to {KernelLibrary.GemvMaxRows} rows, not {rows}: ask FusesGateUpActivation first");
+        }
+
+        _kernels.GemvSiluAndMul(_stream, x.Pointer, w.Pointer, y.Pointer, rows, width, w.Cols);
+    }
+}

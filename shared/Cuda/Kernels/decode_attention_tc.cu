@@ -1,0 +1,228 @@
+// Decode attention on tensor cores for grouped-query heads. The CUDA-core kernel (decode_attention.cu) spends its
+// issue slots on q.k dot products, their shuffle reductions and one exp per head per lane, which left it at about half
+// of the bandwidth floor at batch (bench/cuda/KERNELS.md). Here the G query heads sharing a KV head are the rows of an
+// m16n8k16 MMA tile (rows past G are zero), so q.K^T and P.V are MMAs and the CUDA cores only run the softmax.
+//
+// Same grid, partitions, outputs and split-K partials as decode_attention_d*_g* (the reduce kernel merges both):
+// one CTA per (sequence, kv head, partition), 4 warps. K/V tiles of 64 keys go through shared memory (ldmatrix, as
+// in prefill_attention.cu); each warp takes 16 keys of a tile with its own online softmax, and the warps merge at
+// the end. Dynamic shared memory: DecodeTensorCoreSharedBytes on the host.
+
+#define DTC_KEYS 64
+
+template <int D>
+__device__ void decode_attention_tc_impl(const bf16* __restrict__ q, int q_stride, bf16* __restrict__ out,
+                                         float* __restrict__ partial_acc, float* __restrict__ partial_ml,
+                                         const bf16* __restrict__ k_cache, const bf16* __restrict__ v_cache,
+                                         const int* __restrict__ block_tables, int max_blocks,
+                                         const int* __restrict__ context_lens, int hq, int hkv, int block_size, float scale, int part)
+{
+    constexpr int LD = D + 8;       // padded row: ldmatrix rows in different banks
+    constexpr int KS = D / 16;      // k-steps of q.K^T (even: D is 64 or 128)
+    constexpr int DT = D / 8;       // 8-wide output tiles of P.V
+    extern __shared__ bf16 dtc_smem[];
+    __shared__ int blk_s[DTC_KEYS];
+    bf16* Ks = dtc_smem;
+    bf16* Vs = dtc_smem + DTC_KEYS * LD;
+
+    dependent_launch_entry();
+    const int G = hq / hkv;
+    const int s = blockIdx.x, kvh = blockIdx.y, split = blockIdx.z, nsplit = gridDim.z;
+    const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+    const int g = lane >> 2, t4 = lane & 3;
+    const int L = context_lens[s];
+    const int start = split * part;
+    const int end = min(L, start + part);
+    if (end <= start)
+    {
+        if (nsplit == 1)
+            for (int i = tid; i < G * D; i += DEC_THREADS) out[(size_t)s * hq * D + (size_t)kvh * G * D + i] = 0;
+        return;   // partitions past the end are ignored by the reduce kernel, which knows L
+    }
+    const int* table = block_tables + (size_t)s * max_blocks;
+    const int bs_shift = __ffs(block_size) - 1, bs_mask = block_size - 1;
+
+    // A fragments of q: row g is head kvh*G + g, row g + 8 head kvh*G + g + 8; rows past G are zero.
+    const bool has_a = g < G, has_b = g + 8 < G;
+    const bf16* qa = q + (size_t)s * q_stride + (size_t)(kvh * G + g) * D + 2 * t4;
+    const bf16* qb = qa + 8 * D;
+    u32 qf[KS][4];
+#pragma unroll
+    for (int kk = 0; kk < KS; kk++)
+    {
+        qf[kk][0] = has_a ? *(const u32*)(qa + kk * 16) : 0u;
+        qf[kk][1] = has_b ? *(const u32*)(qb + kk * 16) : 0u;
+        qf[kk][2] = has_a ? *(const u32*)(qa + kk * 16 + 8) : 0u;
+        qf[kk][3] = has_b ? *(const u32*)(qb + kk * 16 + 8) : 0u;
+    }
+    const float sl2 = scale * 1.4426950408889634f;   // exp(x * scale) = exp2(x * sl2)
+
+    float o[DT][4];
+#pragma unroll
+    for (int j = 0; j < DT; j++) o[j][0] = o[j][1] = o[j][2] = o[j][3] = 0.f;
+    float m_a = NEG_INF, m_b = NEG_INF, l_a = 0.f, l_b = 0.f;
+
+    for (int kb = start; kb < end; kb += DTC_KEYS)
+    {
+        __syncthreads();
+        for (int i = tid; i < DTC_KEYS; i += DEC_THREADS)
+        {
+            const int kpos = kb + i;
+            blk_s[i] = kpos < end ? table[kpos >> bs_shift] : 0;
+        }
+        __syncthreads();
+        // Every thread issues all its 16-byte K and V loads before storing any; keys past the end become zeros.
+        constexpr int PER_THREAD = DTC_KEYS * (D / 8) / DEC_THREADS;
+        uint4 kr[PER_THREAD], vr[PER_THREAD];
+#pragma unroll
+        for (int u = 0; u < PER_THREAD; u++)
+        {
+            const int i = tid + u * DEC_THREADS;
+            const int key = i / (D / 8), c = i % (D / 8);
+            const int kpos = kb + key;
+            kr[u] = vr[u] = make_uint4(0, 0, 0, 0);
+            if (kpos < end)
+            {
+                const size_t off = ((((size_t)blk_s[key] * hkv + kvh) << bs_shift) + (kpos & bs_mask)) * D + c * 8;
+                kr[u] = *(const uint4*)(k_cache + off);
+                vr[u] = *(const uint4*)(v_cache + off);
+            }
+        }
+#pragma unroll
+        for (int u = 0; u < PER_THREAD; u++)
+        {
+            const int i = tid + u * DEC_THREADS;
+            const int key = i / (D / 8), c = i % (D / 8);
+            *(uint4*)(Ks + key * LD + c * 8) = kr[u];
+            *(uint4*)(Vs + key * LD + c * 8) = vr[u];
+        }
+        __syncthreads();
+
+        const int key0 = kb + warp * 16;   // this warp's 16 keys
+        if (key0 >= end) continue;         // warp-uniform
+
+        // S = Q K^T over 16 keys: two 8-key tiles; ldmatrix x4 gives b0, b1 of k-steps kk and kk + 1.
+        float sc[2][4];
+#pragma unroll
+        for (int j = 0; j < 2; j++)
+        {
+            sc[j][0] = sc[j][1] = sc[j][2] = sc[j][3] = 0.f;
+            const u32 base = smem_addr(Ks + (warp * 16 + j * 8 + (lane & 7)) * LD + (lane >> 3) * 8);
+#pragma unroll
+            for (int kk = 0; kk < KS; kk += 2)
+            {
+                u32 b0, b1, b2, b3;
+                ldsm_x4(b0, b1, b2, b3, base + kk * 32);
+                mma_bf16(sc[j], qf[kk][0], qf[kk][1], qf[kk][2], qf[kk][3], b0, b1);
+                mma_bf16(sc[j], qf[kk + 1][0], qf[kk + 1][1], qf[kk + 1][2], qf[kk + 1][3], b2, b3);
+            }
+        }
+
+        // Online softmax in the exp2 domain over this warp's keys (rows g and g + 8; lanes t4 share a row).
+        float mx_a = m_a, mx_b = m_b;
+#pragma unroll
+        for (int j = 0; j < 2; j++)
+        {
+            const int key = key0 + j * 8 + 2 * t4;
+            sc[j][0] = key < end ? sc[j][0] * sl2 : NEG_INF;
+            sc[j][1] = key + 1 < end ? sc[j][1] * sl2 : NEG_INF;
+            sc[j][2] = key < end ? sc[j][2] * sl2 : NEG_INF;
+            sc[j][3] = key + 1 < end ? sc[j][3] * sl2 : NEG_INF;
+            mx_a = fmaxf(mx_a, fmaxf(sc[j][0], sc[j][1]));
+            mx_b = fmaxf(mx_b, fmaxf(sc[j][2], sc[j][3]));
+        }
+        mx_a = fmaxf(mx_a, __shfl_xor_sync(0xffffffffu, mx_a, 1));
+        mx_a = fmaxf(mx_a, __shfl_xor_sync(0xffffffffu, mx_a, 2));
+        mx_b = fmaxf(mx_b, __shfl_xor_sync(0xffffffffu, mx_b, 1));
+        mx_b = fmaxf(mx_b, __shfl_xor_sync(0xffffffffu, mx_b, 2));
+        // key0 < end, so every row has a visible key and its max is finite.
+        const float alpha_a = exp2f(m_a - mx_a), alpha_b = exp2f(m_b - mx_b);
+        m_a = mx_a;
+        m_b = mx_b;
+        u32 pf[2][2];
+        float sum_a = 0.f, sum_b = 0.f;
+#pragma unroll
+        for (int j = 0; j < 2; j++)
+        {
+            pf[j][0] = pack2(exp2f(sc[j][0] - mx_a), exp2f(sc[j][1] - mx_a));
+            pf[j][1] = pack2(exp2f(sc[j][2] - mx_b), exp2f(sc[j][3] - mx_b));
+            // Sum what the MMA multiplies: the bf16-rounded probabilities.
+            sum_a += lo_f(pf[j][0]) + hi_f(pf[j][0]);
+            sum_b += lo_f(pf[j][1]) + hi_f(pf[j][1]);
+        }
+        sum_a += __shfl_xor_sync(0xffffffffu, sum_a, 1);
+        sum_a += __shfl_xor_sync(0xffffffffu, sum_a, 2);
+        sum_b += __shfl_xor_sync(0xffffffffu, sum_b, 1);
+        sum_b += __shfl_xor_sync(0xffffffffu, sum_b, 2);
+        l_a = l_a * alpha_a + sum_a;
+        l_b = l_b * alpha_b + sum_b;
+
+        // O = O * alpha + P V: P's accumulator layout is the A fragment; V by ldmatrix.trans gives b0, b1 of two
+        // output tiles at once.
+        const u32 vbase = smem_addr(Vs + (warp * 16 + ((lane >> 3) & 1) * 8 + (lane & 7)) * LD + (lane >> 4) * 8);
+#pragma unroll
+        for (int j = 0; j < DT; j += 2)
+        {
+            u32 b0, b1, b2, b3;
+            ldsm_x4_trans(b0, b1, b2, b3, vbase + j * 16);
+            o[j][0] *= alpha_a;
+            o[j][1] *= alpha_a;
+            o[j][2] *= alpha_b;
+            o[j][3] *= alpha_b;
+            o[j + 1][0] *= alpha_a;
+            o[j + 1][1] *= alpha_a;
+            o[j + 1][2] *= alpha_b;
+            o[j + 1][3] *= alpha_b;
+            mma_bf16(o[j], pf[0][0], pf[0][1], pf[1][0], pf[1][1], b0, b1);
+            mma_bf16(o[j + 1], pf[0][0], pf[0][1], pf[1][0], pf[1][1], b2, b3);
+        }
+    }
+
+    // Merge the warps through shared memory (the tiles' space: every warp is past its last ldmatrix after the barrier).
+    __syncthreads();
+    float* red = (float*)dtc_smem;          // [4][G][D]
+    float* wml = red + 4 * G * D;           // [4][G][2]
+    if (has_a)
+    {
+#pragma unroll
+        for (int j = 0; j < DT; j++)
+        {
+            red[(warp * G + g) * D + j * 8 + 2 * t4] = o[j][0];
+            red[(warp * G + g) * D + j * 8 + 2 * t4 + 1] = o[j][1];
+        }
+        if (t4 == 0)
+        {
+            wml[(warp * G + g) * 2] = m_a;
+            wml[(warp * G + g) * 2 + 1] = l_a;
+        }
+    }
+    if (has_b)
+    {
+#pragma unroll
+        for (int j = 0; j < DT; j++)
+        {
+            red[(warp * G + g + 8) * D + j * 8 + 2 * t4] = o[j][2];
+            red[(warp * G + g + 8) * D + j * 8 + 2 * t4 + 1] = o[j][3];
+        }
+        if (t4 == 0)
+        {
+            wml[(warp * G + g + 8) * 2] = m_b;
+            wml[(warp * G + g + 8) * 2 + 1] = l_b;
+        }
+    }
+    __syncthreads();
+    decode_merge_warps(red, wml, G, D, s, kvh, hq, split, nsplit, out, partial_acc, partial_ml);
+}
+
+#define DECODE_TC_KERNEL(D)                                                                                          \
+    extern "C" __global__ void __launch_bounds__(DEC_THREADS) decode_attention_tc_d##D(                             \
+        const bf16* q, int q_stride, bf16* out, float* partial_acc, float* partial_ml, const bf16* k_cache,          \
+        const bf16* v_cache, const int* block_tables, int max_blocks, const int* context_lens, int hq, int hkv,      \
+        int block_size, float scale, int part)                                                                       \
+    {                                                                                                                \
+        decode_attention_tc_impl<D>(q, q_stride, out, partial_acc, partial_ml, k_cache, v_cache, block_tables,       \
+                                    max_blocks, context_lens, hq, hkv, block_size, scale, part);                     \
+    }
+
+DECODE_TC_KERNEL(64)
+DECODE_TC_KERNEL(128)
