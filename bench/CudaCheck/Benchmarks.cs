@@ -301,7 +301,7 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         foreach (var line in new[]
         {
             k.Occupancy("gemv_m1", 256, 0), k.Occupancy("gemv_m1_s2", 256, 0), k.Occupancy("gemv_m8", 256, 0), k.Occupancy("gemv_m8_s2", 256, 0),
-            k.Occupancy("gemv_silu_m1", 256, 0), k.Occupancy("decode_attention_tc_d128", 128, 2 * 64 * 136 * 2),
+            k.Occupancy("gemv_silu_m1", 256, 0), k.Occupancy("gemv_silu_m4", 256, 0), k.Occupancy("gemv_m4", 256, 0), k.Occupancy("decode_attention_tc_d128", 128, 2 * KernelLibrary.DecodePartition * 136 * 2),
             k.Occupancy("prefill_attention_d128", 128, KernelLibrary.PrefillSharedMemory(128)),
             k.Occupancy("decode_attention_d128_g4", 128, 4 * ((4 * 128) + (4 * 4 * 128) + (8 * 4))),
             k.Occupancy("fused_add_rmsnorm", 512, 0), k.Occupancy("rope_qk_norm_cache", 128, 0),
@@ -326,14 +326,25 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
 
             if (which == 2)
             {
-                // What the decode step runs: SiLU-and-mul in gate_up's epilogue.
+                // What the decode step runs: SiLU-and-mul in gate_up's epilogue; at M = 4 next to the unfused pair.
                 ulong act = ((CudaTensor)m.ActBuf).Pointer;
+                foreach (var rows in new[] { 1, 4 })
+                {
+                    us = TimeMs(i =>
+                    {
+                        var w = m.Projection(i % BenchModel.Layers, which);
+                        gpu.Kernels.GemvSiluAndMul(gpu.Stream, x, w.Pointer, act, rows, w.Rows / 2, w.Cols);
+                    }, 64) * 1e3;
+                    Row($"gemv M={rows} gate_up+silu_and_mul [{w0.Rows}x{w0.Cols}] fused, layers rotated", us, (double)w0.Bytes + (2.0 * rows * (w0.Cols + (w0.Rows / 2))), 0);
+                }
+
                 us = TimeMs(i =>
                 {
                     var w = m.Projection(i % BenchModel.Layers, which);
-                    gpu.Kernels.GemvSiluAndMul(gpu.Stream, x, w.Pointer, act, 1, w.Rows / 2, w.Cols);
+                    gpu.Kernels.Gemv(gpu.Stream, x, w.Pointer, 0, y, 4, w.Rows, w.Cols, false);
+                    gpu.Kernels.SiluAndMul(gpu.Stream, y, act, 4, w.Rows / 2);
                 }, 64) * 1e3;
-                Row($"gemv M=1 gate_up+silu_and_mul [{w0.Rows}x{w0.Cols}] fused, layers rotated", us, (double)w0.Bytes + (2.0 * (w0.Cols + (w0.Rows / 2))), 0);
+                Row($"gemv M=4 gate_up then silu_and_mul [{w0.Rows}x{w0.Cols}] unfused, layers rotated", us, (double)w0.Bytes + (2.0 * 4 * (w0.Cols + w0.Rows)), 0);
             }
         }
     }

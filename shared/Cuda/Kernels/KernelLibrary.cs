@@ -168,8 +168,8 @@ public sealed unsafe class KernelLibrary : IDisposable
     // q [G][D], per-warp Σ p·v [4][G][D] and per-warp (max, sum) [4][G][2], fp32.
     private static int DecodeSharedBytes(int d, int gmax) => 4 * ((gmax * d) + (4 * gmax * d) + (8 * gmax));
 
-    // A K and a V tile of 64 keys (d + 8 bf16 a row), reused at the end for the warps' merge ([4][G][D] + [4][G][2] fp32).
-    private static int DecodeTensorCoreSharedBytes(int d, int gmax) => Math.Max(2 * 64 * (d + 8) * 2, 4 * ((4 * gmax * d) + (8 * gmax)));
+    // A partition's K and V (d + 8 bf16 a row), reused at the end for the warps' merge ([4][G][D] + [4][G][2] fp32).
+    private static int DecodeTensorCoreSharedBytes(int d, int gmax) => Math.Max(2 * DecodePartition * (d + 8) * 2, 4 * ((4 * gmax * d) + (8 * gmax)));
 
     // A K tile and a V tile of 64 keys, d + 8 bf16 each.
     private static int PrefillSharedBytes(int d) => 2 * PrefillTile * (d + 8) * 2;

@@ -4,11 +4,21 @@
 // m16n8k16 MMA tile (rows past G are zero), so q.K^T and P.V are MMAs and the CUDA cores only run the softmax.
 //
 // Same grid, partitions, outputs and split-K partials as decode_attention_d*_g* (the reduce kernel merges both):
-// one CTA per (sequence, kv head, partition), 4 warps. K/V tiles of 64 keys go through shared memory (ldmatrix, as
-// in prefill_attention.cu); each warp takes 16 keys of a tile with its own online softmax, and the warps merge at
-// the end. Dynamic shared memory: DecodeTensorCoreSharedBytes on the host.
+// one CTA per (sequence, kv head, partition of <= 128 keys), 4 warps. The partition's K and V are copied into shared
+// memory at once (cp.async, no register staging: about 70 KB in flight a CTA at D = 128) and read by ldmatrix as in
+// prefill_attention.cu; each warp takes 16-key groups with its own online softmax, and the warps merge at the end.
+// Dynamic shared memory: DecodeTensorCoreSharedBytes on the host.
 
-#define DTC_KEYS 64
+// 16-byte global -> shared copies that skip the registers; src_bytes 0 writes zeros (keys past the context's end).
+__device__ __forceinline__ void cp_async16(u32 dst, const void* src, int src_bytes)
+{
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(dst), "l"(src), "r"(src_bytes) : "memory");
+}
+
+__device__ __forceinline__ void cp_async_wait_all()
+{
+    asm volatile("cp.async.commit_group;\ncp.async.wait_group 0;" ::: "memory");
+}
 
 template <int D>
 __device__ void decode_attention_tc_impl(const bf16* __restrict__ q, int q_stride, bf16* __restrict__ out,
@@ -21,11 +31,10 @@ __device__ void decode_attention_tc_impl(const bf16* __restrict__ q, int q_strid
     constexpr int KS = D / 16;      // k-steps of q.K^T (even: D is 64 or 128)
     constexpr int DT = D / 8;       // 8-wide output tiles of P.V
     extern __shared__ bf16 dtc_smem[];
-    __shared__ int blk_s[DTC_KEYS];
-    bf16* Ks = dtc_smem;
-    bf16* Vs = dtc_smem + DTC_KEYS * LD;
+    __shared__ int blk_s[PARTITION + 1];
+    bf16* Ks = dtc_smem;                    // [PARTITION][LD]: the whole partition's keys
+    bf16* Vs = dtc_smem + PARTITION * LD;
 
-    dependent_launch_entry();
     const int G = hq / hkv;
     const int s = blockIdx.x, kvh = blockIdx.y, split = blockIdx.z, nsplit = gridDim.z;
     const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
@@ -33,16 +42,36 @@ __device__ void decode_attention_tc_impl(const bf16* __restrict__ q, int q_strid
     const int L = context_lens[s];
     const int start = split * part;
     const int end = min(L, start + part);
-    if (end <= start)
+    const int n = end - start;
+    // The partition's block ids: step inputs, not an earlier kernel's output, so staged before the grid wait.
+    const int bs_shift = __ffs(block_size) - 1, bs_mask = block_size - 1;
+    const int first_blk = start >> bs_shift;
+    const int nblk = n > 0 ? ((end - 1) >> bs_shift) - first_blk + 1 : 0;
+    for (int i = tid; i < nblk; i += DEC_THREADS) blk_s[i] = block_tables[(size_t)s * max_blocks + first_blk + i];
+    dependent_launch_entry();
+    if (n <= 0)
     {
         if (nsplit == 1)
             for (int i = tid; i < G * D; i += DEC_THREADS) out[(size_t)s * hq * D + (size_t)kvh * G * D + i] = 0;
         return;   // partitions past the end are ignored by the reduce kernel, which knows L
     }
-    const int* table = block_tables + (size_t)s * max_blocks;
-    const int bs_shift = __ffs(block_size) - 1, bs_mask = block_size - 1;
+    __syncthreads();
 
-    // A fragments of q: row g is head kvh*G + g, row g + 8 head kvh*G + g + 8; rows past G are zero.
+    // Every K and V byte of the partition is requested at once, straight into shared memory (whole 16-key groups;
+    // keys past the end are zero-filled), so a CTA keeps its whole working set in flight.
+    const int keys = (n + 15) & ~15;
+    for (int i = tid; i < keys * (D / 8); i += DEC_THREADS)
+    {
+        const int key = i / (D / 8), c = i % (D / 8);
+        const int kpos = start + key;
+        size_t off = 0;
+        if (kpos < end) off = ((((size_t)blk_s[(kpos >> bs_shift) - first_blk] * hkv + kvh) << bs_shift) + (kpos & bs_mask)) * D + c * 8;
+        const int bytes = kpos < end ? 16 : 0;
+        cp_async16(smem_addr(Ks + key * LD + c * 8), k_cache + off, bytes);
+        cp_async16(smem_addr(Vs + key * LD + c * 8), v_cache + off, bytes);
+    }
+
+    // A fragments of q while the copies fly: row g is head kvh*G + g, row g + 8 head kvh*G + g + 8; rows past G are zero.
     const bool has_a = g < G, has_b = g + 8 < G;
     const bf16* qa = q + (size_t)s * q_stride + (size_t)(kvh * G + g) * D + 2 * t4;
     const bf16* qb = qa + 8 * D;
@@ -61,45 +90,13 @@ __device__ void decode_attention_tc_impl(const bf16* __restrict__ q, int q_strid
 #pragma unroll
     for (int j = 0; j < DT; j++) o[j][0] = o[j][1] = o[j][2] = o[j][3] = 0.f;
     float m_a = NEG_INF, m_b = NEG_INF, l_a = 0.f, l_b = 0.f;
+    cp_async_wait_all();
+    __syncthreads();
 
-    for (int kb = start; kb < end; kb += DTC_KEYS)
+    // Warp w takes the 16-key groups w, w + 4, ...
+    for (int grp = warp; grp * 16 < n; grp += 4)
     {
-        __syncthreads();
-        for (int i = tid; i < DTC_KEYS; i += DEC_THREADS)
-        {
-            const int kpos = kb + i;
-            blk_s[i] = kpos < end ? table[kpos >> bs_shift] : 0;
-        }
-        __syncthreads();
-        // Every thread issues all its 16-byte K and V loads before storing any; keys past the end become zeros.
-        constexpr int PER_THREAD = DTC_KEYS * (D / 8) / DEC_THREADS;
-        uint4 kr[PER_THREAD], vr[PER_THREAD];
-#pragma unroll
-        for (int u = 0; u < PER_THREAD; u++)
-        {
-            const int i = tid + u * DEC_THREADS;
-            const int key = i / (D / 8), c = i % (D / 8);
-            const int kpos = kb + key;
-            kr[u] = vr[u] = make_uint4(0, 0, 0, 0);
-            if (kpos < end)
-            {
-                const size_t off = ((((size_t)blk_s[key] * hkv + kvh) << bs_shift) + (kpos & bs_mask)) * D + c * 8;
-                kr[u] = *(const uint4*)(k_cache + off);
-                vr[u] = *(const uint4*)(v_cache + off);
-            }
-        }
-#pragma unroll
-        for (int u = 0; u < PER_THREAD; u++)
-        {
-            const int i = tid + u * DEC_THREADS;
-            const int key = i / (D / 8), c = i % (D / 8);
-            *(uint4*)(Ks + key * LD + c * 8) = kr[u];
-            *(uint4*)(Vs + key * LD + c * 8) = vr[u];
-        }
-        __syncthreads();
-
-        const int key0 = kb + warp * 16;   // this warp's 16 keys
-        if (key0 >= end) continue;         // warp-uniform
+        const int row0 = grp * 16, key0 = start + row0;
 
         // S = Q K^T over 16 keys: two 8-key tiles; ldmatrix x4 gives b0, b1 of k-steps kk and kk + 1.
         float sc[2][4];
@@ -107,7 +104,7 @@ __device__ void decode_attention_tc_impl(const bf16* __restrict__ q, int q_strid
         for (int j = 0; j < 2; j++)
         {
             sc[j][0] = sc[j][1] = sc[j][2] = sc[j][3] = 0.f;
-            const u32 base = smem_addr(Ks + (warp * 16 + j * 8 + (lane & 7)) * LD + (lane >> 3) * 8);
+            const u32 base = smem_addr(Ks + (row0 + j * 8 + (lane & 7)) * LD + (lane >> 3) * 8);
 #pragma unroll
             for (int kk = 0; kk < KS; kk += 2)
             {
@@ -118,7 +115,7 @@ __device__ void decode_attention_tc_impl(const bf16* __restrict__ q, int q_strid
             }
         }
 
-        // Online softmax in the exp2 domain over this warp's keys (rows g and g + 8; lanes t4 share a row).
+        // Online softmax in the exp2 domain (rows g and g + 8; the 4 lanes of a row share it).
         float mx_a = m_a, mx_b = m_b;
 #pragma unroll
         for (int j = 0; j < 2; j++)
@@ -159,7 +156,7 @@ __device__ void decode_attention_tc_impl(const bf16* __restrict__ q, int q_strid
 
         // O = O * alpha + P V: P's accumulator layout is the A fragment; V by ldmatrix.trans gives b0, b1 of two
         // output tiles at once.
-        const u32 vbase = smem_addr(Vs + (warp * 16 + ((lane >> 3) & 1) * 8 + (lane & 7)) * LD + (lane >> 4) * 8);
+        const u32 vbase = smem_addr(Vs + (row0 + ((lane >> 3) & 1) * 8 + (lane & 7)) * LD + (lane >> 4) * 8);
 #pragma unroll
         for (int j = 0; j < DT; j += 2)
         {
@@ -178,7 +175,9 @@ __device__ void decode_attention_tc_impl(const bf16* __restrict__ q, int q_strid
         }
     }
 
-    // Merge the warps through shared memory (the tiles' space: every warp is past its last ldmatrix after the barrier).
+    // Merge the warps through shared memory (the tiles' space: every warp is past its last ldmatrix after the
+    // barrier). The merge and the reduce kernel work in the natural-exp domain: maxima go back from exp2's.
+    constexpr float LN2 = 0.6931471805599453f;
     __syncthreads();
     float* red = (float*)dtc_smem;          // [4][G][D]
     float* wml = red + 4 * G * D;           // [4][G][2]
@@ -192,7 +191,7 @@ __device__ void decode_attention_tc_impl(const bf16* __restrict__ q, int q_strid
         }
         if (t4 == 0)
         {
-            wml[(warp * G + g) * 2] = m_a;
+            wml[(warp * G + g) * 2] = m_a * LN2;
             wml[(warp * G + g) * 2 + 1] = l_a;
         }
     }
@@ -206,7 +205,7 @@ __device__ void decode_attention_tc_impl(const bf16* __restrict__ q, int q_strid
         }
         if (t4 == 0)
         {
-            wml[(warp * G + g + 8) * 2] = m_b;
+            wml[(warp * G + g + 8) * 2] = m_b * LN2;
             wml[(warp * G + g + 8) * 2 + 1] = l_b;
         }
     }
