@@ -13,8 +13,9 @@ public sealed class FusedGateUpTests
 {
     private const int MaxRows = 64;
 
-    // The CPU backend's threaded sums are not bit-reproducible run to run (~1e-7); a wrong call sequence is off by O(1).
-    private const double Tolerance = 1e-5;
+    // The CPU backend's threaded sums are not bit-reproducible run to run (up to ~1e-5 relative on these logits, as the
+    // paged-cache tests allow 1e-4); a wrong call sequence is off by O(1).
+    private const double Tolerance = 1e-4;
 
     public static TheoryData<ModelArchitecture> Architectures() =>
         new(ModelArchitecture.Llama, ModelArchitecture.Qwen2, ModelArchitecture.Qwen3, ModelArchitecture.Mistral);
