@@ -134,12 +134,25 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
 
         // Prefill 1 x 2048.
         builder = new StepBatchBuilder(maxTokens, maxSeqs, 8192 / 16, 16);
-        builder.Clear();
         var prompt = Enumerable.Range(0, 2048).Select(i => (i * 31) % BenchModel.Vocab).ToArray();
         var ptable = Enumerable.Range(0, 2048 / 16).ToArray();
+        foreach (var pipe in new[] { false, true })
+        {
+            backend.PrefillDoubleBuffered = pipe;
+            string label = pipe ? " (double-buffered attention)" : "";
+            Prefill(model, cache, builder, prompt, ptable, tokens, lps, label);
+            MixedStep(model, cache, builder, blocksPerSeq, tokens, lps, label);
+        }
+
+        backend.PrefillDoubleBuffered = false;
+        Kernels(model, cache, new StepBatchBuilder(maxTokens, maxSeqs, blocksPerSeq, 16), builder, blocksPerSeq);
+    }
+
+    private void Prefill(BenchModel model, CudaKvCache cache, StepBatchBuilder builder, int[] prompt, int[] ptable, int[] tokens, float[] lps, string label)
+    {
+        builder.Clear();
         builder.AddSequence(prompt, 0, ptable, true);
-        var prefill = builder.Build();
-        model.Forward(prefill, cache);
+        model.Forward(builder.Build(), cache);
         backend.ArgmaxLogits(model.Logits, 1, tokens, lps);
         using var gpuStart = CudaEvent.Create(gpu.Context);
         using var gpuEnd = CudaEvent.Create(gpu.Context);
@@ -161,13 +174,10 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
 
         double prefillMs = psw.Elapsed.TotalMilliseconds / preps;
         report.Timing(string.Create(CultureInfo.InvariantCulture,
-            $"prefill 1x2048 on the GPU's clock (event before the step's first call, after its argmax copy): {gpuMs / preps:F1} ms"));
+            $"prefill 1x2048{label} on the GPU's clock (event before the step's first call, after its argmax copy): {gpuMs / preps:F1} ms"));
         double prefillFloor = 2.0 * model.MatmulParams * 2048 / _gemmRate * 1e3;
         report.Timing(string.Create(CultureInfo.InvariantCulture,
-            $"prefill 1x2048: {prefillMs:F1} ms = {2048 * 1000 / prefillMs:F0} tok/s; floor {prefillFloor:F1} ms (2*{model.MatmulParams / 1e9:F2}e9*2048 FLOP at measured GEMM rate) -> {prefillFloor / prefillMs * 100:F0}% of floor"));
-
-        MixedStep(model, cache, builder, blocksPerSeq, tokens, lps);
-        Kernels(model, cache, new StepBatchBuilder(maxTokens, maxSeqs, blocksPerSeq, 16), builder, blocksPerSeq);
+            $"prefill 1x2048{label}: {prefillMs:F1} ms = {2048 * 1000 / prefillMs:F0} tok/s; floor {prefillFloor:F1} ms (2*{model.MatmulParams / 1e9:F2}e9*2048 FLOP at measured GEMM rate) -> {prefillFloor / prefillMs * 100:F0}% of floor"));
     }
 
     // The same decode step (same cache, same positions) with the fused gate_up off and on: logits equal bit for bit.
@@ -218,7 +228,7 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         return builder.Build();
     }
 
-    private void MixedStep(BenchModel model, CudaKvCache cache, StepBatchBuilder builder, int blocksPerSeq, int[] tokens, float[] lps)
+    private void MixedStep(BenchModel model, CudaKvCache cache, StepBatchBuilder builder, int blocksPerSeq, int[] tokens, float[] lps, string label)
     {
         var chunk = Enumerable.Range(0, 1792).Select(i => (i * 17) % BenchModel.Vocab).ToArray();
         model.Forward(Mixed(builder, blocksPerSeq, chunk), cache);
@@ -234,10 +244,10 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         double ms = sw.Elapsed.TotalMilliseconds / reps;
         double floorMs = Math.Max(2.0 * model.MatmulParams * 2047 / _gemmRate, model.WeightBytes / _bandwidth) * 1e3;
         report.Timing(string.Create(CultureInfo.InvariantCulture,
-            $"mixed step 255 decodes (ctx 512) + 1792-token prefill chunk: {ms:F1} ms; GEMM floor {floorMs:F1} ms -> {floorMs / ms * 100:F0}% of floor"));
+            $"mixed step 255 decodes (ctx 512) + 1792-token prefill chunk{label}: {ms:F1} ms; GEMM floor {floorMs:F1} ms -> {floorMs / ms * 100:F0}% of floor"));
         backend.PrepareStep(Mixed(builder, blocksPerSeq, chunk), cache);
         float scale = 1f / MathF.Sqrt(BenchModel.HeadDim);
-        Row("mixed step attention (255 decodes + 1792 prefill)", TimeMs(_ => backend.Attention(model.QkvBuf, model.Shape, cache, 0, scale, model.AttnBuf), 10) * 1e3,
+        Row($"mixed step attention (255 decodes + 1792 prefill){label}", TimeMs(_ => backend.Attention(model.QkvBuf, model.Shape, cache, 0, scale, model.AttnBuf), 10) * 1e3,
             (255.0 * 512 * BenchModel.KvHeads * BenchModel.HeadDim * 4) + (2.0 * 1792 * model.Shape.QkvWidth * 2), 4.0 * 1792 * 1792 / 2 * BenchModel.HeadDim * BenchModel.Heads);
         backend.Synchronize();
     }
@@ -287,8 +297,14 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         Gemms(m, t, "prefill M=2048");
         Row("prefill 2048 add+rmsnorm", TimeMs(_ => backend.AddRmsNorm(m.HiddenBuf, m.ResidualBuf, m.Layer0Norm, 1e-5f, m.NormedBuf, t), 20) * 1e3, 4.0 * t * h * 2, 0);
         Row("prefill 2048 rope+kv write", TimeMs(_ => backend.RopeAndWriteKv(m.QkvBuf, s, m.CosSin, cache, 0), 20) * 1e3, 2.0 * t * s.QkvWidth * 2, 0);
-        Row("prefill 2048 causal attention (mma.sync)", TimeMs(_ => backend.Attention(m.QkvBuf, s, cache, 0, scale, m.AttnBuf), 10) * 1e3,
-            (2.0 * t * s.QkvWidth * 2) + (t * s.QWidth * 2), 4.0 * t * t / 2 * BenchModel.HeadDim * BenchModel.Heads);
+        foreach (var pipe in new[] { false, true })
+        {
+            backend.PrefillDoubleBuffered = pipe;
+            Row($"prefill 2048 causal attention (mma.sync{(pipe ? ", double-buffered" : "")})", TimeMs(_ => backend.Attention(m.QkvBuf, s, cache, 0, scale, m.AttnBuf), 10) * 1e3,
+                (2.0 * t * s.QkvWidth * 2) + (t * s.QWidth * 2), 4.0 * t * t / 2 * BenchModel.HeadDim * BenchModel.Heads);
+        }
+
+        backend.PrefillDoubleBuffered = false;
         Row("prefill 2048 silu_and_mul", TimeMs(_ => backend.SiluAndMul(m.GateUpBuf, m.ActBuf, BenchModel.Inter, t), 20) * 1e3, 3.0 * t * BenchModel.Inter * 2, 0);
         backend.Synchronize();
     }
@@ -302,7 +318,7 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         {
             k.Occupancy("gemv_m1", 256, 0), k.Occupancy("gemv_m1_s2", 256, 0), k.Occupancy("gemv_m8", 256, 0), k.Occupancy("gemv_m8_s2", 256, 0),
             k.Occupancy("gemv_silu_m1", 256, 0), k.Occupancy("gemv_silu_m4", 256, 0), k.Occupancy("gemv_m4", 256, 0), k.Occupancy("decode_attention_tc_d128", 128, 2 * KernelLibrary.DecodePartition * 136 * 2),
-            k.Occupancy("prefill_attention_d128", 128, KernelLibrary.PrefillSharedMemory(128)),
+            k.Occupancy("prefill_attention_d128", 128, KernelLibrary.PrefillSharedMemory(128)), k.Occupancy("prefill_attention_pipe_d128", 128, 2 * KernelLibrary.PrefillSharedMemory(128)),
             k.Occupancy("decode_attention_d128_g4", 128, 4 * ((4 * 128) + (4 * 4 * 128) + (8 * 4))),
             k.Occupancy("fused_add_rmsnorm", 512, 0), k.Occupancy("rope_qk_norm_cache", 128, 0),
         })

@@ -425,8 +425,10 @@ internal sealed class KernelChecks(Gpu gpu, Report report)
             (new[] { 90, 1 }, new[] { 90, 300 }, 4, 2, 256),
             (new[] { 300, 5, 130 }, new[] { 700, 5, 130 }, 8, 2, 128),
         };
-        foreach (var (qLens, contexts, hq, hkv, d) in cases)
+        // Head sizes 64 and 128 also run double-buffered.
+        foreach (var ((qLens, contexts, hq, hkv, d), pipe) in cases.SelectMany(c => new[] { (c, false), (c, true) }).Where(c => !c.Item2 || c.Item1.Item5 is 64 or 128))
         {
+            gpu.Kernels.PrefillDoubleBuffered = pipe;
             const int bs = 16;
             int seqs = qLens.Length, tokens = qLens.Sum(), qStride = (hq + (2 * hkv)) * d;
             var (k, v, kh, vh, tables, stride) = Cache(contexts, hkv, d, bs);
@@ -458,8 +460,10 @@ internal sealed class KernelChecks(Gpu gpu, Report report)
             }
 
             var cmp = Compare.Of(got, want);
-            report.Check($"prefill attention q=[{string.Join(',', qLens)}] ctx=[{string.Join(',', contexts)}] hq={hq} hkv={hkv} d={d}", cmp.Passes(Bf16Tol), cmp.ToString());
+            report.Check($"prefill attention q=[{string.Join(',', qLens)}] ctx=[{string.Join(',', contexts)}] hq={hq} hkv={hkv} d={d}{(pipe ? " double-buffered" : "")}", cmp.Passes(Bf16Tol), cmp.ToString());
         }
+
+        gpu.Kernels.PrefillDoubleBuffered = false;
 
         gpu.FreeAll();
     }

@@ -39,6 +39,13 @@ public sealed partial class CudaBackend
         }
     }
 
+    /// <summary>Whether prefill attention double-buffers its K/V tiles (see <see cref="KernelLibrary.PrefillDoubleBuffered"/>).</summary>
+    public bool PrefillDoubleBuffered
+    {
+        get => _kernels.PrefillDoubleBuffered;
+        set => _kernels.PrefillDoubleBuffered = value;
+    }
+
     /// <inheritdoc/>
     /// <remarks>A graph step's rows are its padded bucket.</remarks>
     public bool FusesGateUpActivation(int rows) => _fuseGateUp && Rows(rows) <= KernelLibrary.GemvMaxRows;

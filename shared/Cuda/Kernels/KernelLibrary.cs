@@ -26,6 +26,7 @@ public sealed unsafe class KernelLibrary : IDisposable
     private readonly Dictionary<(int D, int G), CudaFunction> _decode = [];
     private readonly Dictionary<int, CudaFunction> _decodeTensorCores = [];
     private readonly Dictionary<int, CudaFunction> _prefill = [];
+    private readonly Dictionary<int, CudaFunction> _prefillDoubleBuffered = [];
     private readonly Dictionary<(int M, int Split), CudaFunction> _gemv = [];
     private readonly Dictionary<(int M, int Split), CudaFunction> _gemvSilu = [];
     private readonly Dictionary<string, CudaFunction> _all = [];
@@ -83,6 +84,12 @@ public sealed unsafe class KernelLibrary : IDisposable
             var pf = Function($"prefill_attention_d{d}");
             pf.SetMaxDynamicSharedMemory(PrefillSharedBytes(d));
             _prefill[d] = pf;
+            if (TensorCoreDecodeHeadDims.Contains(d))
+            {
+                var pipe = Function($"prefill_attention_pipe_d{d}");
+                pipe.SetMaxDynamicSharedMemory(2 * PrefillSharedBytes(d));
+                _prefillDoubleBuffered[d] = pipe;
+            }
         }
     }
 
@@ -94,6 +101,12 @@ public sealed unsafe class KernelLibrary : IDisposable
     /// MMA) where the head size allows; false forces the CUDA-core kernel (for the bench's A/B).
     /// </summary>
     public bool DecodeOnTensorCores { get; set; } = true;
+
+    /// <summary>
+    /// Whether prefill attention double-buffers its K/V tiles (cp.async copies of the next tile during this one's MMAs)
+    /// where the head size has that kernel (64, 128).
+    /// </summary>
+    public bool PrefillDoubleBuffered { get; set; }
 
     /// <summary>Head sizes with attention kernels.</summary>
     public static IReadOnlyList<int> SupportedHeadDims { get; } = [16, 32, 64, 128, 256];
@@ -323,8 +336,9 @@ public sealed unsafe class KernelLibrary : IDisposable
                                  int maxBlocks, ulong queryStarts, ulong contextLens, int seqs, int maxQueryLength,
                                  int heads, int kvHeads, int headDim, int blockSize, float scale)
     {
-        var fn = _prefill[headDim];
-        int smem = PrefillSharedBytes(headDim);
+        bool pipe = PrefillDoubleBuffered && _prefillDoubleBuffered.ContainsKey(headDim);
+        var fn = pipe ? _prefillDoubleBuffered[headDim] : _prefill[headDim];
+        int smem = (pipe ? 2 : 1) * PrefillSharedBytes(headDim);
 
         void** a = stackalloc void*[13];
         a[0] = &q; a[1] = &qStride; a[2] = &output; a[3] = &kCache; a[4] = &vCache; a[5] = &blockTables; a[6] = &maxBlocks;

@@ -9,17 +9,6 @@
 // prefill_attention.cu; each warp takes 16-key groups with its own online softmax, and the warps merge at the end.
 // Dynamic shared memory: DecodeTensorCoreSharedBytes on the host.
 
-// 16-byte global -> shared copies that skip the registers; src_bytes 0 writes zeros (keys past the context's end).
-__device__ __forceinline__ void cp_async16(u32 dst, const void* src, int src_bytes)
-{
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(dst), "l"(src), "r"(src_bytes) : "memory");
-}
-
-__device__ __forceinline__ void cp_async_wait_all()
-{
-    asm volatile("cp.async.commit_group;\ncp.async.wait_group 0;" ::: "memory");
-}
-
 template <int D>
 __device__ void decode_attention_tc_impl(const bf16* __restrict__ q, int q_stride, bf16* __restrict__ out,
                                          float* __restrict__ partial_acc, float* __restrict__ partial_ml,

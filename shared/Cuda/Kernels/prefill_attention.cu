@@ -5,12 +5,136 @@
 // leaves registers. CTA = 16 * WARPS queries of one head, 16 rows a warp, 4 warps (8 warps load each K/V tile once
 // for 128 queries but fit one CTA an SM: no faster on the H200, run 15). K/V tiles of 64 keys in shared memory.
 //
-// grid: (hq, ceil(max_q_len / 64), S); block 128; dynamic smem 2 * 64 * (D + 8) * 2 bytes.
+// grid: (hq, ceil(max_q_len / 64), S); block 128; dynamic smem 2 * 64 * (D + 8) * 2 bytes (twice that double-buffered).
 // q: [T, q_stride] rows; cu_q [S+1] first row of each sequence; out: [T, hq * D].
 
 #define PF_N 64
 
-template <int D, int WARPS>
+// One K/V tile of 64 keys (in shared memory) against this warp's 16 query rows: S = Q K^T, the causal mask where the
+// tile is not wholly visible, the online softmax, O += P V.
+template <int D>
+__device__ __forceinline__ void prefill_tile(const bf16* Ks, const bf16* Vs, int kb, int ctx, int base_pos, int m0,
+                                             int pos0, int pos1, float sl2, const u32 (&qf)[D / 16][4], float (&o)[D / 8][4],
+                                             float& m_a, float& m_b, float& l_a, float& l_b)
+{
+    constexpr int LD = D + 8;
+    constexpr int KS = D / 16;
+    constexpr int DT = D / 8;
+    const int lane = threadIdx.x & 31, g = lane >> 2, t4 = lane & 3;
+    // S = Q K^T for this warp's 16 rows x 64 keys. K fragments come by ldmatrix: matrices 0..3 of one
+    // x4 load are (keys j*8.., dims kk*16 + {0, 8, 16, 24}) = b0, b1 of k-steps kk and kk+1.
+    float sc[PF_N / 8][4];
+#pragma unroll
+    for (int j = 0; j < PF_N / 8; j++)
+    {
+        sc[j][0] = sc[j][1] = sc[j][2] = sc[j][3] = 0.f;
+        if constexpr (KS % 2 == 0)
+        {
+            const u32 base = smem_addr(Ks + (j * 8 + (lane & 7)) * LD + (lane >> 3) * 8);
+#pragma unroll
+            for (int kk = 0; kk < KS; kk += 2)
+            {
+                u32 b0, b1, b2, b3;
+                ldsm_x4(b0, b1, b2, b3, base + kk * 32);
+                mma_bf16(sc[j], qf[kk][0], qf[kk][1], qf[kk][2], qf[kk][3], b0, b1);
+                mma_bf16(sc[j], qf[kk + 1][0], qf[kk + 1][1], qf[kk + 1][2], qf[kk + 1][3], b2, b3);
+            }
+        }
+        else
+        {
+            const bf16* krow = Ks + (j * 8 + g) * LD + 2 * t4;
+#pragma unroll
+            for (int kk = 0; kk < KS; kk++)
+                mma_bf16(sc[j], qf[kk][0], qf[kk][1], qf[kk][2], qf[kk][3],
+                         *(const u32*)(krow + kk * 16), *(const u32*)(krow + kk * 16 + 8));
+        }
+    }
+
+    // Scale (into the exp2 domain), mask by absolute position, online softmax (rows g and g+8 of this warp's 16).
+    // A tile every row of the CTA sees whole (all but the diagonal ones of a causal prefill) skips the mask.
+    float mx_a = m_a, mx_b = m_b;
+    if (kb + PF_N <= ctx && kb + PF_N - 1 <= base_pos + m0)
+    {
+#pragma unroll
+        for (int j = 0; j < PF_N / 8; j++)
+        {
+#pragma unroll
+            for (int e = 0; e < 4; e++) sc[j][e] *= sl2;
+            mx_a = fmaxf(mx_a, fmaxf(sc[j][0], sc[j][1]));
+            mx_b = fmaxf(mx_b, fmaxf(sc[j][2], sc[j][3]));
+        }
+    }
+    else
+    {
+#pragma unroll
+        for (int j = 0; j < PF_N / 8; j++)
+        {
+            const int key = kb + j * 8 + 2 * t4;
+            sc[j][0] = (key <= pos0 && key < ctx) ? sc[j][0] * sl2 : NEG_INF;
+            sc[j][1] = (key + 1 <= pos0 && key + 1 < ctx) ? sc[j][1] * sl2 : NEG_INF;
+            sc[j][2] = (key <= pos1 && key < ctx) ? sc[j][2] * sl2 : NEG_INF;
+            sc[j][3] = (key + 1 <= pos1 && key + 1 < ctx) ? sc[j][3] * sl2 : NEG_INF;
+            mx_a = fmaxf(mx_a, fmaxf(sc[j][0], sc[j][1]));
+            mx_b = fmaxf(mx_b, fmaxf(sc[j][2], sc[j][3]));
+        }
+    }
+    mx_a = fmaxf(mx_a, __shfl_xor_sync(0xffffffffu, mx_a, 1));
+    mx_a = fmaxf(mx_a, __shfl_xor_sync(0xffffffffu, mx_a, 2));
+    mx_b = fmaxf(mx_b, __shfl_xor_sync(0xffffffffu, mx_b, 1));
+    mx_b = fmaxf(mx_b, __shfl_xor_sync(0xffffffffu, mx_b, 2));
+    // A row with no visible key yet keeps -inf; use 0 as its reference so exp2() gives 0, not NaN.
+    const float ref_a = mx_a == NEG_INF ? 0.f : mx_a, ref_b = mx_b == NEG_INF ? 0.f : mx_b;
+    const float alpha_a = exp2f(m_a - ref_a), alpha_b = exp2f(m_b - ref_b);
+    m_a = mx_a;
+    m_b = mx_b;
+    float sum_a = 0.f, sum_b = 0.f;
+    u32 pf[PF_N / 8][2];
+#pragma unroll
+    for (int j = 0; j < PF_N / 8; j++)
+    {
+        const float p0 = exp2f(sc[j][0] - ref_a), p1 = exp2f(sc[j][1] - ref_a);
+        const float p2 = exp2f(sc[j][2] - ref_b), p3 = exp2f(sc[j][3] - ref_b);
+        pf[j][0] = pack2(p0, p1);
+        pf[j][1] = pack2(p2, p3);
+        // Sum what the MMA will multiply: the bf16-rounded probabilities.
+        sum_a += lo_f(pf[j][0]) + hi_f(pf[j][0]);
+        sum_b += lo_f(pf[j][1]) + hi_f(pf[j][1]);
+    }
+    sum_a += __shfl_xor_sync(0xffffffffu, sum_a, 1);
+    sum_a += __shfl_xor_sync(0xffffffffu, sum_a, 2);
+    sum_b += __shfl_xor_sync(0xffffffffu, sum_b, 1);
+    sum_b += __shfl_xor_sync(0xffffffffu, sum_b, 2);
+    l_a = l_a * alpha_a + sum_a;
+    l_b = l_b * alpha_b + sum_b;
+#pragma unroll
+    for (int j = 0; j < DT; j++)
+    {
+        o[j][0] *= alpha_a;
+        o[j][1] *= alpha_a;
+        o[j][2] *= alpha_b;
+        o[j][3] *= alpha_b;
+    }
+
+    // O += P V: P's accumulator layout is already the A-fragment layout of the next MMA.
+#pragma unroll
+    for (int kk = 0; kk < PF_N / 16; kk++)
+    {
+        const u32 a0 = pf[2 * kk][0], a1 = pf[2 * kk][1], a2 = pf[2 * kk + 1][0], a3 = pf[2 * kk + 1][1];
+        // V fragments by ldmatrix.trans: matrices 0..3 are (keys kk*16 + {0, 8}, dims j*8 and (j+1)*8), i.e.
+        // b0, b1 of output tiles j and j+1.
+        const u32 vbase = smem_addr(Vs + (kk * 16 + ((lane >> 3) & 1) * 8 + (lane & 7)) * LD + (lane >> 4) * 8);
+#pragma unroll
+        for (int j = 0; j < DT; j += 2)
+        {
+            u32 b0, b1, b2, b3;
+            ldsm_x4_trans(b0, b1, b2, b3, vbase + j * 16);
+            mma_bf16(o[j], a0, a1, a2, a3, b0, b1);
+            mma_bf16(o[j + 1], a0, a1, a2, a3, b2, b3);
+        }
+    }
+}
+
+template <int D, int WARPS, bool PIPE>
 __device__ void prefill_attention_impl(const bf16* __restrict__ q, int q_stride, bf16* __restrict__ out,
                                        const bf16* __restrict__ k_cache, const bf16* __restrict__ v_cache,
                                        const int* __restrict__ block_tables, int max_blocks,
@@ -22,8 +146,6 @@ __device__ void prefill_attention_impl(const bf16* __restrict__ q, int q_stride,
     constexpr int DT = D / 8;            // 8-wide output tiles
     extern __shared__ bf16 pf_smem[];
     __shared__ int blk_s[PF_N];
-    bf16* Ks = pf_smem;
-    bf16* Vs = pf_smem + PF_N * LD;
 
     dependent_launch_entry();
     const int s = blockIdx.z, h = blockIdx.x;
@@ -67,159 +189,108 @@ __device__ void prefill_attention_impl(const bf16* __restrict__ q, int q_stride,
     float m_a = NEG_INF, m_b = NEG_INF, l_a = 0.f, l_b = 0.f;
 
     const int kv_end = min(ctx, base_pos + m0 + TILE_M);
-    for (int kb = 0; kb < kv_end; kb += PF_N)
+    constexpr int PER_THREAD = PF_N * (D / 8) / THREADS;
+    if constexpr (!PIPE)
     {
-        __syncthreads();
-        // Load K and V tiles: 64 keys x D, 16 bytes per thread per step; keys past ctx become zeros. The tile's
-        // block ids go to shared memory first, then every thread issues all its loads before storing any.
-        for (int i = tid; i < PF_N; i += blockDim.x)
+        bf16* Ks = pf_smem;
+        bf16* Vs = pf_smem + PF_N * LD;
+        for (int kb = 0; kb < kv_end; kb += PF_N)
         {
-            const int kpos = kb + i;
-            blk_s[i] = kpos < ctx ? table[kpos >> bs_shift] : 0;
-        }
-        __syncthreads();
-        constexpr int PER_THREAD = PF_N * (D / 8) / THREADS;
-        constexpr int BATCH = PER_THREAD < 8 ? PER_THREAD : 8;
-#pragma unroll
-        for (int b0 = 0; b0 < PER_THREAD; b0 += BATCH)
-        {
-            uint4 kr[BATCH], vr[BATCH];
-#pragma unroll
-            for (int u = 0; u < BATCH; u++)
+            __syncthreads();
+            // Load K and V tiles: 64 keys x D, 16 bytes per thread per step; keys past ctx become zeros. The tile's
+            // block ids go to shared memory first, then every thread issues all its loads before storing any.
+            for (int i = tid; i < PF_N; i += blockDim.x)
             {
-                const int i = tid + (b0 + u) * THREADS;
+                const int kpos = kb + i;
+                blk_s[i] = kpos < ctx ? table[kpos >> bs_shift] : 0;
+            }
+            __syncthreads();
+            constexpr int BATCH = PER_THREAD < 8 ? PER_THREAD : 8;
+#pragma unroll
+            for (int b0 = 0; b0 < PER_THREAD; b0 += BATCH)
+            {
+                uint4 kr[BATCH], vr[BATCH];
+#pragma unroll
+                for (int u = 0; u < BATCH; u++)
+                {
+                    const int i = tid + (b0 + u) * THREADS;
+                    const int key = i / (D / 8), c = i % (D / 8);
+                    const int kpos = kb + key;
+                    kr[u] = make_uint4(0, 0, 0, 0);
+                    vr[u] = make_uint4(0, 0, 0, 0);
+                    if (kpos < ctx)
+                    {
+                        const size_t off = ((((size_t)blk_s[key] * hkv + kvh) << bs_shift) + (kpos & bs_mask)) * D + c * 8;
+                        kr[u] = *(const uint4*)(k_cache + off);
+                        vr[u] = *(const uint4*)(v_cache + off);
+                    }
+                }
+#pragma unroll
+                for (int u = 0; u < BATCH; u++)
+                {
+                    const int i = tid + (b0 + u) * THREADS;
+                    const int key = i / (D / 8), c = i % (D / 8);
+                    *(uint4*)(Ks + key * LD + c * 8) = kr[u];
+                    *(uint4*)(Vs + key * LD + c * 8) = vr[u];
+                }
+            }
+            __syncthreads();
+            prefill_tile<D>(Ks, Vs, kb, ctx, base_pos, m0, pos0, pos1, sl2, qf, o, m_a, m_b, l_a, l_b);
+        }
+    }
+    else
+    {
+        // Double-buffered: tile t + 1 is copied into the other buffer (cp.async, no register staging) while tile t's
+        // MMAs run. Each thread's copies need the block ids of its keys; those of tile t + 2 are read from the table
+        // into registers during tile t, so no dependent table read sits in front of a copy.
+        const int tiles = (kv_end + PF_N - 1) / PF_N;
+        int ids[PER_THREAD];
+        auto read_ids = [&](int kb)
+        {
+#pragma unroll
+            for (int u = 0; u < PER_THREAD; u++)
+            {
+                const int kpos = kb + (tid + u * THREADS) / (D / 8);
+                ids[u] = kpos < ctx ? table[kpos >> bs_shift] : 0;
+            }
+        };
+        auto issue = [&](int kb, int buf)
+        {
+            bf16* Kd = pf_smem + buf * 2 * PF_N * LD;
+            bf16* Vd = Kd + PF_N * LD;
+#pragma unroll
+            for (int u = 0; u < PER_THREAD; u++)
+            {
+                const int i = tid + u * THREADS;
                 const int key = i / (D / 8), c = i % (D / 8);
                 const int kpos = kb + key;
-                kr[u] = make_uint4(0, 0, 0, 0);
-                vr[u] = make_uint4(0, 0, 0, 0);
-                if (kpos < ctx)
-                {
-                    const size_t off = ((((size_t)blk_s[key] * hkv + kvh) << bs_shift) + (kpos & bs_mask)) * D + c * 8;
-                    kr[u] = *(const uint4*)(k_cache + off);
-                    vr[u] = *(const uint4*)(v_cache + off);
-                }
+                const size_t off = kpos < ctx ? ((((size_t)ids[u] * hkv + kvh) << bs_shift) + (kpos & bs_mask)) * D + c * 8 : 0;
+                const int bytes = kpos < ctx ? 16 : 0;
+                cp_async16(smem_addr(Kd + key * LD + c * 8), k_cache + off, bytes);
+                cp_async16(smem_addr(Vd + key * LD + c * 8), v_cache + off, bytes);
             }
-#pragma unroll
-            for (int u = 0; u < BATCH; u++)
-            {
-                const int i = tid + (b0 + u) * THREADS;
-                const int key = i / (D / 8), c = i % (D / 8);
-                *(uint4*)(Ks + key * LD + c * 8) = kr[u];
-                *(uint4*)(Vs + key * LD + c * 8) = vr[u];
-            }
-        }
-        __syncthreads();
-
-        // S = Q K^T for this warp's 16 rows x 64 keys. K fragments come by ldmatrix: matrices 0..3 of one
-        // x4 load are (keys j*8.., dims kk*16 + {0, 8, 16, 24}) = b0, b1 of k-steps kk and kk+1.
-        float sc[PF_N / 8][4];
-#pragma unroll
-        for (int j = 0; j < PF_N / 8; j++)
+            cp_async_commit();
+        };
+        read_ids(0);
+        issue(0, 0);
+        if (tiles > 1) read_ids(PF_N);
+        for (int t = 0; t < tiles; t++)
         {
-            sc[j][0] = sc[j][1] = sc[j][2] = sc[j][3] = 0.f;
-            if constexpr (KS % 2 == 0)
+            if (t + 1 < tiles)
             {
-                const u32 base = smem_addr(Ks + (j * 8 + (lane & 7)) * LD + (lane >> 3) * 8);
-#pragma unroll
-                for (int kk = 0; kk < KS; kk += 2)
-                {
-                    u32 b0, b1, b2, b3;
-                    ldsm_x4(b0, b1, b2, b3, base + kk * 32);
-                    mma_bf16(sc[j], qf[kk][0], qf[kk][1], qf[kk][2], qf[kk][3], b0, b1);
-                    mma_bf16(sc[j], qf[kk + 1][0], qf[kk + 1][1], qf[kk + 1][2], qf[kk + 1][3], b2, b3);
-                }
+                issue((t + 1) * PF_N, (t + 1) & 1);
+                if (t + 2 < tiles) read_ids((t + 2) * PF_N);
+                cp_async_wait_one();
             }
             else
             {
-                const bf16* krow = Ks + (j * 8 + g) * LD + 2 * t4;
-#pragma unroll
-                for (int kk = 0; kk < KS; kk++)
-                    mma_bf16(sc[j], qf[kk][0], qf[kk][1], qf[kk][2], qf[kk][3],
-                             *(const u32*)(krow + kk * 16), *(const u32*)(krow + kk * 16 + 8));
+                cp_async_wait_all();
             }
-        }
-
-        // Scale (into the exp2 domain), mask by absolute position, online softmax (rows g and g+8 of this warp's 16).
-        // A tile every row of the CTA sees whole (all but the diagonal ones of a causal prefill) skips the mask.
-        float mx_a = m_a, mx_b = m_b;
-        if (kb + PF_N <= ctx && kb + PF_N - 1 <= base_pos + m0)
-        {
-#pragma unroll
-            for (int j = 0; j < PF_N / 8; j++)
-            {
-#pragma unroll
-                for (int e = 0; e < 4; e++) sc[j][e] *= sl2;
-                mx_a = fmaxf(mx_a, fmaxf(sc[j][0], sc[j][1]));
-                mx_b = fmaxf(mx_b, fmaxf(sc[j][2], sc[j][3]));
-            }
-        }
-        else
-        {
-#pragma unroll
-            for (int j = 0; j < PF_N / 8; j++)
-            {
-                const int key = kb + j * 8 + 2 * t4;
-                sc[j][0] = (key <= pos0 && key < ctx) ? sc[j][0] * sl2 : NEG_INF;
-                sc[j][1] = (key + 1 <= pos0 && key + 1 < ctx) ? sc[j][1] * sl2 : NEG_INF;
-                sc[j][2] = (key <= pos1 && key < ctx) ? sc[j][2] * sl2 : NEG_INF;
-                sc[j][3] = (key + 1 <= pos1 && key + 1 < ctx) ? sc[j][3] * sl2 : NEG_INF;
-                mx_a = fmaxf(mx_a, fmaxf(sc[j][0], sc[j][1]));
-                mx_b = fmaxf(mx_b, fmaxf(sc[j][2], sc[j][3]));
-            }
-        }
-        mx_a = fmaxf(mx_a, __shfl_xor_sync(0xffffffffu, mx_a, 1));
-        mx_a = fmaxf(mx_a, __shfl_xor_sync(0xffffffffu, mx_a, 2));
-        mx_b = fmaxf(mx_b, __shfl_xor_sync(0xffffffffu, mx_b, 1));
-        mx_b = fmaxf(mx_b, __shfl_xor_sync(0xffffffffu, mx_b, 2));
-        // A row with no visible key yet keeps -inf; use 0 as its reference so exp2() gives 0, not NaN.
-        const float ref_a = mx_a == NEG_INF ? 0.f : mx_a, ref_b = mx_b == NEG_INF ? 0.f : mx_b;
-        const float alpha_a = exp2f(m_a - ref_a), alpha_b = exp2f(m_b - ref_b);
-        m_a = mx_a;
-        m_b = mx_b;
-        float sum_a = 0.f, sum_b = 0.f;
-        u32 pf[PF_N / 8][2];
-#pragma unroll
-        for (int j = 0; j < PF_N / 8; j++)
-        {
-            const float p0 = exp2f(sc[j][0] - ref_a), p1 = exp2f(sc[j][1] - ref_a);
-            const float p2 = exp2f(sc[j][2] - ref_b), p3 = exp2f(sc[j][3] - ref_b);
-            pf[j][0] = pack2(p0, p1);
-            pf[j][1] = pack2(p2, p3);
-            // Sum what the MMA will multiply: the bf16-rounded probabilities.
-            sum_a += lo_f(pf[j][0]) + hi_f(pf[j][0]);
-            sum_b += lo_f(pf[j][1]) + hi_f(pf[j][1]);
-        }
-        sum_a += __shfl_xor_sync(0xffffffffu, sum_a, 1);
-        sum_a += __shfl_xor_sync(0xffffffffu, sum_a, 2);
-        sum_b += __shfl_xor_sync(0xffffffffu, sum_b, 1);
-        sum_b += __shfl_xor_sync(0xffffffffu, sum_b, 2);
-        l_a = l_a * alpha_a + sum_a;
-        l_b = l_b * alpha_b + sum_b;
-#pragma unroll
-        for (int j = 0; j < DT; j++)
-        {
-            o[j][0] *= alpha_a;
-            o[j][1] *= alpha_a;
-            o[j][2] *= alpha_b;
-            o[j][3] *= alpha_b;
-        }
-
-        // O += P V: P's accumulator layout is already the A-fragment layout of the next MMA.
-#pragma unroll
-        for (int kk = 0; kk < PF_N / 16; kk++)
-        {
-            const u32 a0 = pf[2 * kk][0], a1 = pf[2 * kk][1], a2 = pf[2 * kk + 1][0], a3 = pf[2 * kk + 1][1];
-            // V fragments by ldmatrix.trans: matrices 0..3 are (keys kk*16 + {0, 8}, dims j*8 and (j+1)*8), i.e.
-            // b0, b1 of output tiles j and j+1.
-            const u32 vbase = smem_addr(Vs + (kk * 16 + ((lane >> 3) & 1) * 8 + (lane & 7)) * LD + (lane >> 4) * 8);
-#pragma unroll
-            for (int j = 0; j < DT; j += 2)
-            {
-                u32 b0, b1, b2, b3;
-                ldsm_x4_trans(b0, b1, b2, b3, vbase + j * 16);
-                mma_bf16(o[j], a0, a1, a2, a3, b0, b1);
-                mma_bf16(o[j + 1], a0, a1, a2, a3, b2, b3);
-            }
+            __syncthreads();
+            const bf16* Ks = pf_smem + (t & 1) * 2 * PF_N * LD;
+            prefill_tile<D>(Ks, Ks + PF_N * LD, t * PF_N, ctx, base_pos, m0, pos0, pos1, sl2, qf, o, m_a, m_b, l_a, l_b);
+            // Every warp is done with this buffer before the next iteration's copies refill it.
+            __syncthreads();
         }
     }
 
@@ -238,17 +309,20 @@ __device__ void prefill_attention_impl(const bf16* __restrict__ q, int q_stride,
     }
 }
 
-#define PREFILL_KERNEL(D)                                                                                           \
-    extern "C" __global__ void __launch_bounds__(128) prefill_attention_d##D(                                      \
+#define PREFILL_KERNEL(NAME, D, PIPE)                                                                               \
+    extern "C" __global__ void __launch_bounds__(128) NAME(                                                         \
         const bf16* q, int q_stride, bf16* out, const bf16* k_cache, const bf16* v_cache, const int* block_tables, \
         int max_blocks, const int* cu_q, const int* context_lens, int hq, int hkv, int block_size, float scale)     \
     {                                                                                                               \
-        prefill_attention_impl<D, 4>(q, q_stride, out, k_cache, v_cache, block_tables, max_blocks, cu_q,      \
-                                        context_lens, hq, hkv, block_size, scale);                                  \
+        prefill_attention_impl<D, 4, PIPE>(q, q_stride, out, k_cache, v_cache, block_tables, max_blocks, cu_q,     \
+                                           context_lens, hq, hkv, block_size, scale);                               \
     }
 
-PREFILL_KERNEL(16)
-PREFILL_KERNEL(32)
-PREFILL_KERNEL(64)
-PREFILL_KERNEL(128)
-PREFILL_KERNEL(256)
+PREFILL_KERNEL(prefill_attention_d16, 16, false)
+PREFILL_KERNEL(prefill_attention_d32, 32, false)
+PREFILL_KERNEL(prefill_attention_d64, 64, false)
+PREFILL_KERNEL(prefill_attention_d128, 128, false)
+PREFILL_KERNEL(prefill_attention_d256, 256, false)
+// Double-buffered K/V tiles (twice the shared memory).
+PREFILL_KERNEL(prefill_attention_pipe_d64, 64, true)
+PREFILL_KERNEL(prefill_attention_pipe_d128, 128, true)
