@@ -144,7 +144,7 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
             MixedStep(model, cache, builder, blocksPerSeq, tokens, lps, label);
         }
 
-        backend.PrefillDoubleBuffered = false;
+        backend.PrefillDoubleBuffered = true;
         Kernels(model, cache, new StepBatchBuilder(maxTokens, maxSeqs, blocksPerSeq, 16), builder, blocksPerSeq);
     }
 
@@ -304,7 +304,7 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
                 (2.0 * t * s.QkvWidth * 2) + (t * s.QWidth * 2), 4.0 * t * t / 2 * BenchModel.HeadDim * BenchModel.Heads);
         }
 
-        backend.PrefillDoubleBuffered = false;
+        backend.PrefillDoubleBuffered = true;
         Row("prefill 2048 silu_and_mul", TimeMs(_ => backend.SiluAndMul(m.GateUpBuf, m.ActBuf, BenchModel.Inter, t), 20) * 1e3, 3.0 * t * BenchModel.Inter * 2, 0);
         backend.Synchronize();
     }

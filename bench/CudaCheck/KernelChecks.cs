@@ -463,7 +463,7 @@ internal sealed class KernelChecks(Gpu gpu, Report report)
             report.Check($"prefill attention q=[{string.Join(',', qLens)}] ctx=[{string.Join(',', contexts)}] hq={hq} hkv={hkv} d={d}{(pipe ? " double-buffered" : "")}", cmp.Passes(Bf16Tol), cmp.ToString());
         }
 
-        gpu.Kernels.PrefillDoubleBuffered = false;
+        gpu.Kernels.PrefillDoubleBuffered = true;
 
         gpu.FreeAll();
     }
