@@ -63,6 +63,6 @@ internal sealed class ProfileTargets(Gpu gpu, Report report)
         }
 
         gpu.FreeAll();
-        report.Line($"profile targets: {reps} launches each of prefill_attention_d128, decode_attention_d128_g4 (+reduce), gemv_m1");
+        report.Line($"profile targets: {reps} launches each of {(k.PrefillDoubleBuffered ? "prefill_attention_pipe_d128" : "prefill_attention_d128")}, {(k.DecodeOnTensorCores ? "decode_attention_tc_d128" : "decode_attention_d128_g4")} (+reduce), gemv_m1");
     }
 }
