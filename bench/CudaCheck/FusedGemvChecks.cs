@@ -7,7 +7,7 @@ namespace LlmServe.CudaCheck;
 /// </summary>
 internal sealed class FusedGemvChecks(Gpu gpu, Report report)
 {
-    private readonly Random _rng = new(4321);
+    private readonly RandomData _random = new(4321);
 
     public void RunAll()
     {
@@ -26,16 +26,7 @@ internal sealed class FusedGemvChecks(Gpu gpu, Report report)
         gpu.FreeAll();
     }
 
-    private float[] Rand(long n, float scale = 1f)
-    {
-        var a = new float[n];
-        for (long i = 0; i < n; i++)
-        {
-            a[i] = (float)((_rng.NextDouble() * 2) - 1) * scale;
-        }
-
-        return a;
-    }
+    private float[] Rand(long n, float scale = 1f) => _random.Uniform(n, scale);
 
     private void Same(string name, ulong expected, ulong actual, long count)
     {

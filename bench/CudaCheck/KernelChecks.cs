@@ -10,7 +10,7 @@ namespace LlmServe.CudaCheck;
 internal sealed class KernelChecks(Gpu gpu, Report report)
 {
     private const double Bf16Tol = 1.2e-2;
-    private readonly Random _rng = new(1234);
+    private readonly RandomData _random = new(1234);
 
     public void RunAll()
     {
@@ -27,23 +27,14 @@ internal sealed class KernelChecks(Gpu gpu, Report report)
         gpu.FreeAll();
     }
 
-    private float[] Rand(long n, float scale = 1f)
-    {
-        var a = new float[n];
-        for (long i = 0; i < n; i++)
-        {
-            a[i] = (float)((_rng.NextDouble() * 2) - 1) * scale;
-        }
-
-        return a;
-    }
+    private float[] Rand(long n, float scale = 1f) => _random.Uniform(n, scale);
 
     private void Embedding()
     {
         foreach (var (vocab, hidden, tokens) in new[] { (1000, 64, 37), (3001, 100, 5), (32000, 4096, 9) })
         {
             var table = Rand((long)vocab * hidden);
-            var ids = Enumerable.Range(0, tokens).Select(_ => _rng.Next(vocab)).ToArray();
+            var ids = Enumerable.Range(0, tokens).Select(_ => _random.Rng.Next(vocab)).ToArray();
             ulong t = gpu.Bf16(table), i = gpu.Ints(ids), o = gpu.PoisonedBf16((long)tokens * hidden);
             gpu.Kernels.Embedding(gpu.Stream, t, i, o, tokens, hidden, vocab);
             var got = gpu.ReadBf16(o, (long)tokens * hidden);
@@ -216,8 +207,8 @@ internal sealed class KernelChecks(Gpu gpu, Report report)
         {
             int width = (hq + (2 * hkv)) * d, blocks = 8, maxPos = 4096;
             var qkv = Rand((long)tokens * width);
-            var pos = Enumerable.Range(0, tokens).Select(_ => _rng.Next(maxPos)).ToArray();
-            var slotPool = Enumerable.Range(0, blocks * bs).OrderBy(_ => _rng.Next()).ToArray();
+            var pos = Enumerable.Range(0, tokens).Select(_ => _random.Rng.Next(maxPos)).ToArray();
+            var slotPool = Enumerable.Range(0, blocks * bs).OrderBy(_ => _random.Rng.Next()).ToArray();
             var slots = Enumerable.Range(0, tokens).Select(t => t == 1 ? -1 : slotPool[t]).ToArray();
             var table = new float[(long)maxPos * d];
             for (int p = 0; p < maxPos; p++)
@@ -312,7 +303,7 @@ internal sealed class KernelChecks(Gpu gpu, Report report)
     {
         int stride = contexts.Max(c => (c + bs - 1) / bs) + 1;
         int blocks = contexts.Sum(c => (c + bs - 1) / bs) + 3;
-        var perm = Enumerable.Range(0, blocks).OrderBy(_ => _rng.Next()).ToArray();
+        var perm = Enumerable.Range(0, blocks).OrderBy(_ => _random.Rng.Next()).ToArray();
         var tables = new int[contexts.Length * stride];
         int next = 0;
         for (int s = 0; s < contexts.Length; s++)

@@ -84,7 +84,7 @@ public sealed unsafe class KernelLibrary : IDisposable
             var pf = Function($"prefill_attention_d{d}");
             pf.SetMaxDynamicSharedMemory(PrefillSharedBytes(d));
             _prefill[d] = pf;
-            if (TensorCoreDecodeHeadDims.Contains(d))
+            if (DoubleBufferedPrefillHeadDims.Contains(d))
             {
                 var pipe = Function($"prefill_attention_pipe_d{d}");
                 pipe.SetMaxDynamicSharedMemory(2 * PrefillSharedBytes(d));
@@ -95,6 +95,9 @@ public sealed unsafe class KernelLibrary : IDisposable
 
     // Head sizes of the tensor-core decode kernel (its fp32 output tiles take D / 2 registers a thread).
     private static readonly int[] TensorCoreDecodeHeadDims = [64, 128];
+
+    // Head sizes of the double-buffered prefill kernel (prefill_attention_pipe_d*; two K/V tiles must fit shared memory).
+    private static readonly int[] DoubleBufferedPrefillHeadDims = [64, 128];
 
     /// <summary>
     /// Whether grouped-query decode attention runs on tensor cores (the G query heads of a KV head as the rows of an

@@ -133,3 +133,42 @@ __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commi
 
 // Waits until at most one committed group of this thread's copies is still in flight.
 __device__ __forceinline__ void cp_async_wait_one() { asm volatile("cp.async.wait_group 1;" ::: "memory"); }
+
+// One online-softmax step of the attention kernels over an MMA score tile, in the exp2 domain. sc holds this lane's
+// scores (already scaled and masked) of rows g (elements 0, 1) and g + 8 (2, 3); mx_a / mx_b are the lane's maxima of
+// those rows including the running maxima m_a / m_b. Takes the row maxima over the 4 lanes of a row, packs P to bf16
+// (the next MMA's A fragment), adds the bf16-rounded P to the running sums, and returns the factors (row a, row b) the
+// caller rescales its output by. A row with no visible key yet keeps -inf and uses 0 as reference: exp2 gives 0, not NaN.
+template <int J>
+__device__ __forceinline__ float2 online_softmax_step(const float (&sc)[J][4], float mx_a, float mx_b, float& m_a, float& m_b,
+                                                      float& l_a, float& l_b, u32 (&pf)[J][2])
+{
+    mx_a = fmaxf(mx_a, __shfl_xor_sync(0xffffffffu, mx_a, 1));
+    mx_a = fmaxf(mx_a, __shfl_xor_sync(0xffffffffu, mx_a, 2));
+    mx_b = fmaxf(mx_b, __shfl_xor_sync(0xffffffffu, mx_b, 1));
+    mx_b = fmaxf(mx_b, __shfl_xor_sync(0xffffffffu, mx_b, 2));
+    const float ref_a = mx_a == NEG_INF ? 0.f : mx_a, ref_b = mx_b == NEG_INF ? 0.f : mx_b;
+    const float alpha_a = exp2f(m_a - ref_a), alpha_b = exp2f(m_b - ref_b);
+    m_a = mx_a;
+    m_b = mx_b;
+    float sum_a = 0.f, sum_b = 0.f;
+#pragma unroll
+    for (int j = 0; j < J; j++)
+    {
+        pf[j][0] = pack2(exp2f(sc[j][0] - ref_a), exp2f(sc[j][1] - ref_a));
+        pf[j][1] = pack2(exp2f(sc[j][2] - ref_b), exp2f(sc[j][3] - ref_b));
+        // Sum what the MMA will multiply: the bf16-rounded probabilities.
+        sum_a += lo_f(pf[j][0]) + hi_f(pf[j][0]);
+        sum_b += lo_f(pf[j][1]) + hi_f(pf[j][1]);
+    }
+    sum_a += __shfl_xor_sync(0xffffffffu, sum_a, 1);
+    sum_a += __shfl_xor_sync(0xffffffffu, sum_a, 2);
+    sum_b += __shfl_xor_sync(0xffffffffu, sum_b, 1);
+    sum_b += __shfl_xor_sync(0xffffffffu, sum_b, 2);
+    l_a = l_a * alpha_a + sum_a;
+    l_b = l_b * alpha_b + sum_b;
+    float2 alpha;
+    alpha.x = alpha_a;
+    alpha.y = alpha_b;
+    return alpha;
+}

@@ -13,6 +13,23 @@
 #define PARTITION 128
 #define DEC_UNROLL 4
 
+// A partition's block ids into shared memory, one table read each; returns the first one's index in the table. Block
+// tables are step inputs, not an earlier kernel's output, so kernels call this before waiting for that kernel.
+__device__ __forceinline__ int stage_partition_blocks(const int* __restrict__ block_tables, int max_blocks, int s, int start, int end,
+                                                      int bs_shift, int* blk_s)
+{
+    const int first_blk = start >> bs_shift;
+    const int nblk = end > start ? ((end - 1) >> bs_shift) - first_blk + 1 : 0;
+    for (int i = threadIdx.x; i < nblk; i += DEC_THREADS) blk_s[i] = block_tables[(size_t)s * max_blocks + first_blk + i];
+    return first_blk;
+}
+
+// Zeros of a KV head's G query heads: the output of a sequence with no context (a padding slot), unsplit launches.
+__device__ __forceinline__ void zero_group_output(bf16* __restrict__ out, int s, int kvh, int hq, int G, int D)
+{
+    for (int i = threadIdx.x; i < G * D; i += DEC_THREADS) out[(size_t)s * hq * D + (size_t)kvh * G * D + i] = 0;
+}
+
 // The last step of both decode kernels: merge the 4 warps' online-softmax states (per-warp Σ p·v in `red`
 // [4][G][D], (max, sum) pairs in `wml` [4][G][2]) and write the output, or this partition's partial for the reduce.
 __device__ __forceinline__ void decode_merge_warps(const float* red, const float* wml, int G, int D, int s, int kvh, int hq,
@@ -77,15 +94,12 @@ __device__ void decode_attention_impl(const bf16* __restrict__ q, int q_stride, 
     __shared__ int blk_s[PARTITION + 1];
     // Block sizes are powers of two (the host checks): shifts, not divisions, in the address math.
     const int bs_shift = __ffs(block_size) - 1, bs_mask = block_size - 1;
-    const int first_blk = start >> bs_shift;
-    const int nblk = n > 0 ? ((end - 1) >> bs_shift) - first_blk + 1 : 0;
-    for (int i = tid; i < nblk; i += DEC_THREADS) blk_s[i] = block_tables[(size_t)s * max_blocks + first_blk + i];
+    const int first_blk = stage_partition_blocks(block_tables, max_blocks, s, start, end, bs_shift, blk_s);
     dependent_launch_entry();
 
     if (n <= 0)
     {
-        if (nsplit == 1)
-            for (int i = tid; i < G * D; i += DEC_THREADS) out[(size_t)s * hq * D + (size_t)kvh * G * D + i] = 0;
+        if (nsplit == 1) zero_group_output(out, s, kvh, hq, G, D);
         return;   // partitions past the end are ignored by the reduce kernel, which knows L
     }
 

@@ -32,16 +32,12 @@ __device__ void decode_attention_tc_impl(const bf16* __restrict__ q, int q_strid
     const int start = split * part;
     const int end = min(L, start + part);
     const int n = end - start;
-    // The partition's block ids: step inputs, not an earlier kernel's output, so staged before the grid wait.
     const int bs_shift = __ffs(block_size) - 1, bs_mask = block_size - 1;
-    const int first_blk = start >> bs_shift;
-    const int nblk = n > 0 ? ((end - 1) >> bs_shift) - first_blk + 1 : 0;
-    for (int i = tid; i < nblk; i += DEC_THREADS) blk_s[i] = block_tables[(size_t)s * max_blocks + first_blk + i];
+    const int first_blk = stage_partition_blocks(block_tables, max_blocks, s, start, end, bs_shift, blk_s);
     dependent_launch_entry();
     if (n <= 0)
     {
-        if (nsplit == 1)
-            for (int i = tid; i < G * D; i += DEC_THREADS) out[(size_t)s * hq * D + (size_t)kvh * G * D + i] = 0;
+        if (nsplit == 1) zero_group_output(out, s, kvh, hq, G, D);
         return;   // partitions past the end are ignored by the reduce kernel, which knows L
     }
     __syncthreads();
@@ -117,31 +113,9 @@ __device__ void decode_attention_tc_impl(const bf16* __restrict__ q, int q_strid
             mx_a = fmaxf(mx_a, fmaxf(sc[j][0], sc[j][1]));
             mx_b = fmaxf(mx_b, fmaxf(sc[j][2], sc[j][3]));
         }
-        mx_a = fmaxf(mx_a, __shfl_xor_sync(0xffffffffu, mx_a, 1));
-        mx_a = fmaxf(mx_a, __shfl_xor_sync(0xffffffffu, mx_a, 2));
-        mx_b = fmaxf(mx_b, __shfl_xor_sync(0xffffffffu, mx_b, 1));
-        mx_b = fmaxf(mx_b, __shfl_xor_sync(0xffffffffu, mx_b, 2));
-        // key0 < end, so every row has a visible key and its max is finite.
-        const float alpha_a = exp2f(m_a - mx_a), alpha_b = exp2f(m_b - mx_b);
-        m_a = mx_a;
-        m_b = mx_b;
         u32 pf[2][2];
-        float sum_a = 0.f, sum_b = 0.f;
-#pragma unroll
-        for (int j = 0; j < 2; j++)
-        {
-            pf[j][0] = pack2(exp2f(sc[j][0] - mx_a), exp2f(sc[j][1] - mx_a));
-            pf[j][1] = pack2(exp2f(sc[j][2] - mx_b), exp2f(sc[j][3] - mx_b));
-            // Sum what the MMA multiplies: the bf16-rounded probabilities.
-            sum_a += lo_f(pf[j][0]) + hi_f(pf[j][0]);
-            sum_b += lo_f(pf[j][1]) + hi_f(pf[j][1]);
-        }
-        sum_a += __shfl_xor_sync(0xffffffffu, sum_a, 1);
-        sum_a += __shfl_xor_sync(0xffffffffu, sum_a, 2);
-        sum_b += __shfl_xor_sync(0xffffffffu, sum_b, 1);
-        sum_b += __shfl_xor_sync(0xffffffffu, sum_b, 2);
-        l_a = l_a * alpha_a + sum_a;
-        l_b = l_b * alpha_b + sum_b;
+        const float2 alpha = online_softmax_step<2>(sc, mx_a, mx_b, m_a, m_b, l_a, l_b, pf);
+        const float alpha_a = alpha.x, alpha_b = alpha.y;
 
         // O = O * alpha + P V: P's accumulator layout is the A fragment; V by ldmatrix.trans gives b0, b1 of two
         // output tiles at once.

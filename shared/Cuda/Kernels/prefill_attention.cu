@@ -78,34 +78,9 @@ __device__ __forceinline__ void prefill_tile(const bf16* Ks, const bf16* Vs, int
             mx_b = fmaxf(mx_b, fmaxf(sc[j][2], sc[j][3]));
         }
     }
-    mx_a = fmaxf(mx_a, __shfl_xor_sync(0xffffffffu, mx_a, 1));
-    mx_a = fmaxf(mx_a, __shfl_xor_sync(0xffffffffu, mx_a, 2));
-    mx_b = fmaxf(mx_b, __shfl_xor_sync(0xffffffffu, mx_b, 1));
-    mx_b = fmaxf(mx_b, __shfl_xor_sync(0xffffffffu, mx_b, 2));
-    // A row with no visible key yet keeps -inf; use 0 as its reference so exp2() gives 0, not NaN.
-    const float ref_a = mx_a == NEG_INF ? 0.f : mx_a, ref_b = mx_b == NEG_INF ? 0.f : mx_b;
-    const float alpha_a = exp2f(m_a - ref_a), alpha_b = exp2f(m_b - ref_b);
-    m_a = mx_a;
-    m_b = mx_b;
-    float sum_a = 0.f, sum_b = 0.f;
     u32 pf[PF_N / 8][2];
-#pragma unroll
-    for (int j = 0; j < PF_N / 8; j++)
-    {
-        const float p0 = exp2f(sc[j][0] - ref_a), p1 = exp2f(sc[j][1] - ref_a);
-        const float p2 = exp2f(sc[j][2] - ref_b), p3 = exp2f(sc[j][3] - ref_b);
-        pf[j][0] = pack2(p0, p1);
-        pf[j][1] = pack2(p2, p3);
-        // Sum what the MMA will multiply: the bf16-rounded probabilities.
-        sum_a += lo_f(pf[j][0]) + hi_f(pf[j][0]);
-        sum_b += lo_f(pf[j][1]) + hi_f(pf[j][1]);
-    }
-    sum_a += __shfl_xor_sync(0xffffffffu, sum_a, 1);
-    sum_a += __shfl_xor_sync(0xffffffffu, sum_a, 2);
-    sum_b += __shfl_xor_sync(0xffffffffu, sum_b, 1);
-    sum_b += __shfl_xor_sync(0xffffffffu, sum_b, 2);
-    l_a = l_a * alpha_a + sum_a;
-    l_b = l_b * alpha_b + sum_b;
+    const float2 alpha = online_softmax_step<PF_N / 8>(sc, mx_a, mx_b, m_a, m_b, l_a, l_b, pf);
+    const float alpha_a = alpha.x, alpha_b = alpha.y;
 #pragma unroll
     for (int j = 0; j < DT; j++)
     {
