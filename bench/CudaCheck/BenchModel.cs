@@ -111,6 +111,9 @@ internal sealed class BenchModel : IDisposable
     /// <summary>Whether the last step ran the fused layer ops.</summary>
     public bool LastStepFused => _stack.LastRunFused;
 
+    /// <summary>Whether the last step's layers ran as the persistent decode kernel.</summary>
+    public bool LastStepPersistent => _stack.LastRunPersistent;
+
     /// <summary>Layer <paramref name="layer"/>'s projection: 0 qkv, 1 o_proj, 2 gate_up, 3 down.</summary>
     public CudaTensor Projection(int layer, int which) => which switch
     {

@@ -65,7 +65,7 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         gpu.FreeAll();
     }
 
-    private static StepBatch Decode(StepBatchBuilder builder, int batch, int context, int blocksPerSeq, bool logits, int token = 1)
+    internal static StepBatch Decode(StepBatchBuilder builder, int batch, int context, int blocksPerSeq, bool logits, int token = 1)
     {
         builder.Clear();
         Span<int> table = stackalloc int[blocksPerSeq];
@@ -100,12 +100,15 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         var tokens = new int[maxSeqs];
         var lps = new float[maxSeqs];
 
+        new PersistentDecodeChecks(backend, gpu, report).Run(model, cache);
+        backend.PersistentDecode = false;
         FusedStepMatches(model, cache, builder, blocksPerSeq);
 
         // Single-stream and batched decode through graphs: small batches with and without the fused gate_up, large ones
         // with the CUDA-core and the tensor-core decode attention.
-        foreach (var (batch, fuse, tensorCores) in new[] { (1, false, true), (1, true, true), (4, false, true), (4, true, true), (64, true, false), (64, true, true), (256, true, false), (256, true, true) })
+        foreach (var (batch, fuse, tensorCores, persistent) in new[] { (1, true, true, true), (1, false, true, false), (1, true, true, false), (4, false, true, false), (4, true, true, false), (64, true, false, false), (64, true, true, false), (256, true, false, false), (256, true, true, false) })
         {
+            backend.PersistentDecode = persistent;
             backend.FuseGateUpActivation = fuse;
             backend.DecodeOnTensorCores = tensorCores;
             for (int i = 0; i < 3; i++)
@@ -126,11 +129,12 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
             long kvBytes = (long)batch * ctx * BenchModel.Layers * BenchModel.KvHeads * BenchModel.HeadDim * 2 * 2;
             double floorMs = (model.WeightBytes + kvBytes) / _bandwidth * 1e3;
             report.Timing(string.Create(CultureInfo.InvariantCulture,
-                $"decode batch {batch} ctx {ctx}{(model.LastStepFused ? " fused" : batch <= 8 ? " unfused" : "")}{(tensorCores ? "" : " cuda-core attention")}: {stepMs:F2} ms/step = {batch * 1000 / stepMs:F0} tok/s; floor {floorMs:F2} ms ({(model.WeightBytes + kvBytes) / 1e9:F1} GB) -> {floorMs / stepMs * 100:F0}% of floor (graphs: {backend.CapturedGraphs})"));
+                $"decode batch {batch} ctx {ctx}{(model.LastStepPersistent ? " persistent" : model.LastStepFused ? " fused" : batch <= 8 ? " unfused" : "")}{(tensorCores ? "" : " cuda-core attention")}: {stepMs:F2} ms/step = {batch * 1000 / stepMs:F0} tok/s; floor {floorMs:F2} ms ({(model.WeightBytes + kvBytes) / 1e9:F1} GB) -> {floorMs / stepMs * 100:F0}% of floor (graphs: {backend.CapturedGraphs})"));
         }
 
         backend.FuseGateUpActivation = true;
         backend.DecodeOnTensorCores = true;
+        backend.PersistentDecode = true;
 
         // Prefill 1 x 2048.
         builder = new StepBatchBuilder(maxTokens, maxSeqs, 8192 / 16, 16);

@@ -52,6 +52,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IGreedyLogitsReader, 
         _options = options;
         _context = context;
         _fuseGateUp = options.FuseGateUpActivation;
+        _persistentDecode = options.PersistentDecode;
         try
         {
             _stream = CudaStream.Create(context);
@@ -541,6 +542,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IGreedyLogitsReader, 
 
         _graphs.Clear();
         _partials?.Dispose();
+        DisposePersistentDecode();
         _argmaxScratch?.Dispose();
         _readback?.Dispose();
         _uploader?.Dispose();

@@ -27,6 +27,12 @@ public sealed record CudaBackendOptions
     /// </summary>
     public bool FuseGateUpActivation { get; init; } = Environment.GetEnvironmentVariable("LLMSERVE_CUDA_FUSE") != "0";
 
+    /// <summary>
+    /// Run the decoder layers of one-token decode steps as one persistent kernel on sm_90+ where the model's layers fit
+    /// it (LLMSERVE_CUDA_PERSISTENT=0 turns it off; see decode_layers.cu).
+    /// </summary>
+    public bool PersistentDecode { get; init; } = Environment.GetEnvironmentVariable("LLMSERVE_CUDA_PERSISTENT") != "0";
+
     /// <summary>Decode batch sizes that get a graph; a batch pads up to the next one.</summary>
     public IReadOnlyList<int> GraphBuckets { get; init; } = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 

@@ -7,7 +7,7 @@ namespace LlmServe.Cuda.Kernels;
 /// Typed launchers for the kernels in Kernels/*.cu. Arguments are device addresses and sizes; each launcher
 /// picks the grid and the template instance. Nothing here allocates: arguments go through stack addresses.
 /// </summary>
-public sealed unsafe class KernelLibrary : IDisposable
+public sealed unsafe partial class KernelLibrary : IDisposable
 {
     /// <summary>Context partition of the split-K decode kernel (PARTITION in decode_attention.cu).</summary>
     public const int DecodePartition = 128;

@@ -6,12 +6,15 @@ namespace LlmServe.Inference.Models;
 /// The decoder layers of one pipeline stage over one step: norms, attention and MLP in the order every backend runs
 /// them (steps a backend's <see cref="IFusedGateUpActivation"/> accepts run gate_up and SiLU-and-mul as one call).
 /// Afterwards the last layer's output sits in <see cref="LayerActivations.Hidden"/>, not yet added into
-/// <see cref="LayerActivations.Residual"/>.
+/// <see cref="LayerActivations.Residual"/>. A backend that runs a one-token step's layers as one kernel
+/// (<see cref="IPersistentDecodeLayers"/>) gets the whole stack in one call.
 /// </summary>
 public sealed class DecoderLayerStack
 {
     private readonly IBackend _backend;
     private readonly IFusedGateUpActivation? _fused;
+    private readonly IPersistentDecodeLayers? _persistent;
+    private readonly DecodeLayerSet _set;
     private readonly IReadOnlyList<LayerWeights> _layers;
     private readonly LayerActivations _a;
     private readonly AttentionShape _shape;
@@ -25,6 +28,7 @@ public sealed class DecoderLayerStack
     {
         _backend = backend;
         _fused = backend as IFusedGateUpActivation;
+        _persistent = backend as IPersistentDecodeLayers;
         _layers = layers;
         _a = activations;
         _shape = shape;
@@ -32,10 +36,14 @@ public sealed class DecoderLayerStack
         _intermediateSize = intermediateSize;
         _epsilon = rmsNormEpsilon;
         _scale = 1f / MathF.Sqrt(shape.HeadDim);
+        _set = new DecodeLayerSet(layers, activations, shape, cosSin, intermediateSize, rmsNormEpsilon, _scale);
     }
 
     /// <summary>Whether the last <see cref="Run"/> used the fused gate_up.</summary>
     public bool LastRunFused { get; private set; }
+
+    /// <summary>Whether the last <see cref="Run"/> went to the backend's persistent decode kernel.</summary>
+    public bool LastRunPersistent { get; private set; }
 
     /// <summary>
     /// Runs every layer over the step's <paramref name="rows"/> token rows. <paramref name="residualHoldsInput"/>: the
@@ -43,6 +51,13 @@ public sealed class DecoderLayerStack
     /// </summary>
     public void Run(int rows, BackendKvCache cache, bool residualHoldsInput)
     {
+        LastRunPersistent = _persistent is not null && _persistent.TryRunDecodeLayers(_set, cache, rows, residualHoldsInput);
+        if (LastRunPersistent)
+        {
+            LastRunFused = false;
+            return;
+        }
+
         bool fuse = _fused is not null && _fused.FusesGateUpActivation(rows);
         LastRunFused = fuse;
         for (int i = 0; i < _layers.Count; i++)

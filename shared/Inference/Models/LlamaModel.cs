@@ -133,6 +133,9 @@ public sealed class LlamaModel : IDisposable
 
     public bool IsLastStage => FirstLayer + LayerCount == Config.NumLayers;
 
+    /// <summary>Whether the last step's layers ran as the backend's persistent decode kernel (<see cref="Backends.IPersistentDecodeLayers"/>).</summary>
+    public bool LastStepPersistent => _stack.LastRunPersistent;
+
     public int MaxBatchTokens { get; }
 
     public int MaxSeqs { get; }

@@ -1,19 +1,47 @@
 using LlmServe.Inference.Backends;
 using LlmServe.Inference.Cpu;
+using LlmServe.Inference.Models;
 using LlmServe.Inference.Weights;
 
 namespace LlmServe.Inference.Tests.Support;
 
 /// <summary>
-/// The CPU backend with <see cref="IFusedGateUpActivation"/> composed from its own unfused calls on a scratch buffer:
-/// the model's fused call sequence must then give the unfused logits. Counts the fused calls it served.
+/// The CPU backend with <see cref="IFusedGateUpActivation"/> composed from its own unfused calls on a scratch buffer,
+/// and (with <paramref name="persistentDecode"/>) <see cref="IPersistentDecodeLayers"/> for one-row steps composed from
+/// the op sequence of a <see cref="DecoderLayerStack"/> over the plain backend: the model's fused call sequences must
+/// then give the unfused logits. Counts the calls it served.
 /// </summary>
-internal sealed class FusingCpuBackend(int maxFusedRows, int maxRows) : IBackend, IFusedGateUpActivation
+internal sealed class FusingCpuBackend(int maxFusedRows, int maxRows, bool persistentDecode = false) : IBackend, IFusedGateUpActivation, IPersistentDecodeLayers
 {
     private readonly CpuBackend _inner = new();
+    private readonly Dictionary<DecodeLayerSet, DecoderLayerStack> _stacks = [];
     private BackendTensor? _product;
 
     public int FusedCalls { get; private set; }
+
+    public int PersistentCalls { get; private set; }
+
+    /// <summary>residualHoldsInput of each persistent call, in order.</summary>
+    public List<bool> PersistentInputs { get; } = [];
+
+    public bool TryRunDecodeLayers(DecodeLayerSet set, BackendKvCache cache, int rows, bool residualHoldsInput)
+    {
+        if (!persistentDecode || rows != 1)
+        {
+            return false;
+        }
+
+        PersistentCalls++;
+        PersistentInputs.Add(residualHoldsInput);
+        if (!_stacks.TryGetValue(set, out var stack))
+        {
+            stack = new DecoderLayerStack(_inner, set.Layers, set.Activations, set.Shape, set.CosSin, set.IntermediateSize, set.RmsNormEpsilon);
+            _stacks[set] = stack;
+        }
+
+        stack.Run(rows, cache, residualHoldsInput);
+        return true;
+    }
 
     public string Name => "cpu+fused";
 
