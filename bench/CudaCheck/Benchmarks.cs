@@ -135,6 +135,7 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         backend.FuseGateUpActivation = true;
         backend.DecodeOnTensorCores = true;
         backend.PersistentDecode = true;
+        PersistentVariants(model, cache, builder, blocksPerSeq, tokens, lps);
 
         // Prefill 1 x 2048.
         builder = new StepBatchBuilder(maxTokens, maxSeqs, 8192 / 16, 16);
@@ -182,6 +183,42 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         double prefillFloor = 2.0 * model.MatmulParams * 2048 / _gemmRate * 1e3;
         report.Timing(string.Create(CultureInfo.InvariantCulture,
             $"prefill 1x2048{label}: {prefillMs:F1} ms = {2048 * 1000 / prefillMs:F0} tok/s; floor {prefillFloor:F1} ms (2*{model.MatmulParams / 1e9:F2}e9*2048 FLOP at measured GEMM rate) -> {prefillFloor / prefillMs * 100:F0}% of floor"));
+    }
+
+    // Single-stream decode through the persistent kernel with L2 prefetch distances and with stages left out (timing
+    // knobs: the output is then wrong), to place its time: attention phase, grid barriers, GEMV math, weight streaming.
+    private void PersistentVariants(BenchModel model, CudaKvCache cache, StepBatchBuilder builder, int blocksPerSeq, int[] tokens, float[] lps)
+    {
+        var names = new[] { "", "no attention", "no barriers", "no attention, no barriers", "no math", "", "", "no attention, no barriers, no math" };
+        foreach (var (prefetch, flags) in new[] { (0, 0), (4, 0), (8, 0), (16, 0), (0, 1), (0, 3), (0, 7), (8, 3) })
+        {
+            backend.PersistentDecodePrefetch = prefetch;
+            backend.PersistentDecodeTimingFlags = flags;
+            for (int i = 0; i < 3; i++)
+            {
+                model.Forward(Decode(builder, 1, 512, blocksPerSeq, true), cache);
+                backend.ArgmaxLogits(model.Logits, 1, tokens, lps);
+            }
+
+            const int steps = 50;
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < steps; i++)
+            {
+                model.Forward(Decode(builder, 1, 512, blocksPerSeq, true), cache);
+                backend.ArgmaxLogits(model.Logits, 1, tokens, lps);
+            }
+
+            double stepMs = sw.Elapsed.TotalMilliseconds / steps;
+            double floorMs = model.WeightBytes / _bandwidth * 1e3;
+            report.Timing(string.Create(CultureInfo.InvariantCulture,
+                $"decode batch 1 ctx 512 persistent, L2 prefetch {prefetch} chunks{(flags == 0 ? "" : ", " + names[flags])}: {stepMs:F3} ms/step ({floorMs / stepMs * 100:F0}% of the weight floor; persistent: {model.LastStepPersistent})"));
+        }
+
+        backend.PersistentDecodePrefetch = 0;
+        backend.PersistentDecodeTimingFlags = 0;
+        int xBytes = KernelLibrary.PersistentDecodeXBytes(BenchModel.Hidden, BenchModel.Inter, BenchModel.Heads, BenchModel.KvHeads, BenchModel.HeadDim);
+        report.Line("occupancy " + gpu.Kernels.Occupancy("decode_layers_d128", KernelLibrary.PersistentDecodeThreads,
+            KernelLibrary.PersistentDecodeSharedBytes(5, xBytes, BenchModel.Hidden)));
     }
 
     // The same decode step (same cache, same positions) with the fused gate_up off and on: logits equal bit for bit.

@@ -35,6 +35,20 @@ public sealed partial class CudaBackend : IPersistentDecodeLayers
         }
     }
 
+    /// <summary>Chunks each warp of the persistent kernel prefetches into L2 ahead of its ring (see <see cref="KernelLibrary.PersistentDecodePrefetchChunks"/>).</summary>
+    public int PersistentDecodePrefetch
+    {
+        get => _kernels.PersistentDecodePrefetchChunks;
+        set => SetPersistentKnob(() => _kernels.PersistentDecodePrefetchChunks = value, value != _kernels.PersistentDecodePrefetchChunks);
+    }
+
+    /// <summary>Bench-only stage removal for timing (see <see cref="KernelLibrary.PersistentDecodeTimingFlags"/>); 0 in production.</summary>
+    public int PersistentDecodeTimingFlags
+    {
+        get => _kernels.PersistentDecodeTimingFlags;
+        set => SetPersistentKnob(() => _kernels.PersistentDecodeTimingFlags = value, value != _kernels.PersistentDecodeTimingFlags);
+    }
+
     /// <summary>Why the last layer set was not taken by the persistent kernel (null when it was, or none was offered).</summary>
     public string? PersistentDecodeRefusal { get; private set; }
 
@@ -101,6 +115,17 @@ public sealed partial class CudaBackend : IPersistentDecodeLayers
             hidden.Cols, set.IntermediateSize, shape.NumHeads, shape.NumKvHeads, kv.Spec.BlockSize, set.RmsNormEpsilon, set.AttentionScale);
         _kernels.PersistentDecode(_stream, plan, args);
         return true;
+    }
+
+    // Launch parameters are baked into captured graphs: a change drops them.
+    private void SetPersistentKnob(Action set, bool changed)
+    {
+        if (changed)
+        {
+            _stream.Synchronize();
+            DropGraphs();
+            set();
+        }
     }
 
     private static long SyncBytes(PersistentDecodePlan plan, AttentionShape shape) =>

@@ -15,6 +15,9 @@ public sealed unsafe partial class KernelLibrary
     public const int PersistentDecodeSlotBytes = 4096;
 
     private const int PersistentDecodeWarps = PersistentDecodeThreads / 32;
+
+    // DL_MAX_PARTITIONS: the merge keeps two floats a partition and head in the warps' scratch.
+    private const int PersistentDecodeMaxPartitions = 128;
     private const int PersistentDecodeMaxSlots = 8;
 
     // Fewer slots than this keep too little in flight across a barrier to be worth a launch.
@@ -24,6 +27,18 @@ public sealed unsafe partial class KernelLibrary
     private const int PersistentDecodeStaticBytes = 256;
 
     private readonly Dictionary<int, CudaFunction> _decodeLayers = [];
+
+    /// <summary>
+    /// Chunks (4 KB) each warp asks into L2 ahead of its ring (cp.async.bulk.prefetch), so HBM keeps reading through
+    /// phases longer than the ring covers; 0 turns it off.
+    /// </summary>
+    public int PersistentDecodePrefetchChunks { get; set; }
+
+    /// <summary>
+    /// Bench-only timing knobs (decode_layers.cu DL_NO_*): 1 leaves attention out, 2 the grid barriers, 4 the GEMV
+    /// math. Any of them makes the output wrong; 0 in production.
+    /// </summary>
+    public int PersistentDecodeTimingFlags { get; set; }
 
     /// <summary>Head sizes of the persistent decode kernel.</summary>
     public static IReadOnlyList<int> PersistentDecodeHeadDims { get; } = [64, 128];
@@ -78,7 +93,7 @@ public sealed unsafe partial class KernelLibrary
             return null;
         }
 
-        return new PersistentDecodePlan(headDim, slots, xBytes, bytes, _sms, Math.Max(1, _sms / kvHeads));
+        return new PersistentDecodePlan(headDim, slots, xBytes, bytes, _sms, Math.Clamp(_sms / kvHeads, 1, PersistentDecodeMaxPartitions));
     }
 
     /// <summary>Partial-sum scratch (floats) and barrier words (bytes) of a plan: accumulators, (max, sum) pairs, sync.</summary>
@@ -102,11 +117,12 @@ public sealed unsafe partial class KernelLibrary
         int numLayers = args.NumLayers, holds = args.ResidualHoldsInput ? 1 : 0, h = args.HiddenSize, inter = args.IntermediateSize;
         int hq = args.Heads, hkv = args.KvHeads, bs = args.BlockSize, nslot = plan.Slots, xBytes = plan.XBytes;
         float eps = args.Epsilon, scale = args.Scale;
-        void** a = stackalloc void*[25];
+        int prefetch = PersistentDecodePrefetchChunks, flags = PersistentDecodeTimingFlags;
+        void** a = stackalloc void*[27];
         a[0] = &layers; a[1] = &numLayers; a[2] = &holds; a[3] = &hidden; a[4] = &residual; a[5] = &qkv; a[6] = &attn; a[7] = &act;
         a[8] = &partAcc; a[9] = &partMl; a[10] = &sync; a[11] = &positions; a[12] = &slots; a[13] = &tables; a[14] = &lens;
         a[15] = &cosSin; a[16] = &h; a[17] = &inter; a[18] = &hq; a[19] = &hkv; a[20] = &bs; a[21] = &eps; a[22] = &scale;
-        a[23] = &nslot; a[24] = &xBytes;
+        a[23] = &nslot; a[24] = &xBytes; a[25] = &prefetch; a[26] = &flags;
         fn.Launch(s, ((uint)plan.Grid, 1, 1), PersistentDecodeThreads, (uint)plan.SharedBytes, a);
     }
 }
