@@ -185,14 +185,13 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
             $"prefill 1x2048{label}: {prefillMs:F1} ms = {2048 * 1000 / prefillMs:F0} tok/s; floor {prefillFloor:F1} ms (2*{model.MatmulParams / 1e9:F2}e9*2048 FLOP at measured GEMM rate) -> {prefillFloor / prefillMs * 100:F0}% of floor"));
     }
 
-    // Single-stream decode through the persistent kernel with L2 prefetch distances and with stages left out (timing
+    // Single-stream decode through the persistent kernel whole and with stages left out (timing
     // knobs: the output is then wrong), to place its time: attention phase, grid barriers, GEMV math, weight streaming.
     private void PersistentVariants(BenchModel model, CudaKvCache cache, StepBatchBuilder builder, int blocksPerSeq, int[] tokens, float[] lps)
     {
         var names = new[] { "", "no attention", "no barriers", "no attention, no barriers", "no math", "", "", "no attention, no barriers, no math" };
-        foreach (var (prefetch, flags) in new[] { (0, 0), (4, 0), (8, 0), (16, 0), (0, 1), (0, 3), (0, 7), (8, 3) })
+        foreach (var flags in new[] { 0, 1, 2, 3, 7 })
         {
-            backend.PersistentDecodePrefetch = prefetch;
             backend.PersistentDecodeTimingFlags = flags;
             for (int i = 0; i < 3; i++)
             {
@@ -211,10 +210,9 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
             double stepMs = sw.Elapsed.TotalMilliseconds / steps;
             double floorMs = model.WeightBytes / _bandwidth * 1e3;
             report.Timing(string.Create(CultureInfo.InvariantCulture,
-                $"decode batch 1 ctx 512 persistent, L2 prefetch {prefetch} chunks{(flags == 0 ? "" : ", " + names[flags])}: {stepMs:F3} ms/step ({floorMs / stepMs * 100:F0}% of the weight floor; persistent: {model.LastStepPersistent})"));
+                $"decode batch 1 ctx 512 persistent{(flags == 0 ? "" : ", " + names[flags])}: {stepMs:F3} ms/step ({floorMs / stepMs * 100:F0}% of the weight floor; persistent: {model.LastStepPersistent})"));
         }
 
-        backend.PersistentDecodePrefetch = 0;
         backend.PersistentDecodeTimingFlags = 0;
         int xBytes = KernelLibrary.PersistentDecodeXBytes(BenchModel.Hidden, BenchModel.Inter, BenchModel.Heads, BenchModel.KvHeads, BenchModel.HeadDim);
         report.Line("occupancy " + gpu.Kernels.Occupancy("decode_layers_d128", KernelLibrary.PersistentDecodeThreads,

@@ -35,13 +35,6 @@ public sealed partial class CudaBackend : IPersistentDecodeLayers
         }
     }
 
-    /// <summary>Chunks each warp of the persistent kernel prefetches into L2 ahead of its ring (see <see cref="KernelLibrary.PersistentDecodePrefetchChunks"/>).</summary>
-    public int PersistentDecodePrefetch
-    {
-        get => _kernels.PersistentDecodePrefetchChunks;
-        set => SetPersistentKnob(() => _kernels.PersistentDecodePrefetchChunks = value, value != _kernels.PersistentDecodePrefetchChunks);
-    }
-
     /// <summary>Bench-only stage removal for timing (see <see cref="KernelLibrary.PersistentDecodeTimingFlags"/>); 0 in production.</summary>
     public int PersistentDecodeTimingFlags
     {
@@ -216,7 +209,7 @@ public sealed partial class CudaBackend : IPersistentDecodeLayers
         long bytes = (4 * (acc + ml)) + sync;
         if (_pdScratch is null)
         {
-            // The barrier words start at zero; each launch leaves the counts at zero and the generation counting on.
+            // The barrier words start at zero, and each launch leaves them at zero.
             _pdScratch = DeviceBuffer.Allocate(_context, bytes);
             _stream.Fill8(_pdScratch.Pointer, 0, bytes);
         }

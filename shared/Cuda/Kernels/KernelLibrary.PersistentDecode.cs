@@ -29,12 +29,6 @@ public sealed unsafe partial class KernelLibrary
     private readonly Dictionary<int, CudaFunction> _decodeLayers = [];
 
     /// <summary>
-    /// Chunks (4 KB) each warp asks into L2 ahead of its ring (cp.async.bulk.prefetch), so HBM keeps reading through
-    /// phases longer than the ring covers; 0 turns it off.
-    /// </summary>
-    public int PersistentDecodePrefetchChunks { get; set; }
-
-    /// <summary>
     /// Bench-only timing knobs (decode_layers.cu DL_NO_*): 1 leaves attention out, 2 the grid barriers, 4 the GEMV
     /// math. Any of them makes the output wrong; 0 in production.
     /// </summary>
@@ -102,7 +96,7 @@ public sealed unsafe partial class KernelLibrary
         ArgumentNullException.ThrowIfNull(plan);
         long acc = (long)heads * plan.Partitions * plan.HeadDim;
         long ml = (long)heads * plan.Partitions * 2;
-        long sync = 4L * (64 + (32 * kvHeads));   // count, generation, one counter per KV head, 128 bytes apart
+        long sync = 4L * (64 + (32 * kvHeads));   // arrivals, CTAs done, one counter per KV head, 128 bytes apart
         return (acc, ml, sync);
     }
 
@@ -117,12 +111,12 @@ public sealed unsafe partial class KernelLibrary
         int numLayers = args.NumLayers, holds = args.ResidualHoldsInput ? 1 : 0, h = args.HiddenSize, inter = args.IntermediateSize;
         int hq = args.Heads, hkv = args.KvHeads, bs = args.BlockSize, nslot = plan.Slots, xBytes = plan.XBytes;
         float eps = args.Epsilon, scale = args.Scale;
-        int prefetch = PersistentDecodePrefetchChunks, flags = PersistentDecodeTimingFlags;
-        void** a = stackalloc void*[27];
+        int flags = PersistentDecodeTimingFlags;
+        void** a = stackalloc void*[26];
         a[0] = &layers; a[1] = &numLayers; a[2] = &holds; a[3] = &hidden; a[4] = &residual; a[5] = &qkv; a[6] = &attn; a[7] = &act;
         a[8] = &partAcc; a[9] = &partMl; a[10] = &sync; a[11] = &positions; a[12] = &slots; a[13] = &tables; a[14] = &lens;
         a[15] = &cosSin; a[16] = &h; a[17] = &inter; a[18] = &hq; a[19] = &hkv; a[20] = &bs; a[21] = &eps; a[22] = &scale;
-        a[23] = &nslot; a[24] = &xBytes; a[25] = &prefetch; a[26] = &flags;
+        a[23] = &nslot; a[24] = &xBytes; a[25] = &flags;
         fn.Launch(s, ((uint)plan.Grid, 1, 1), PersistentDecodeThreads, (uint)plan.SharedBytes, a);
     }
 }

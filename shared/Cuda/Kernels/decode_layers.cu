@@ -84,32 +84,31 @@ __device__ __forceinline__ void st_relaxed_u32(u32* p, u32 v)
     asm volatile("st.relaxed.gpu.global.u32 [%0], %1;" ::"l"(p), "r"(v) : "memory");
 }
 
-__device__ __forceinline__ void fence_gpu() { asm volatile("fence.acq_rel.gpu;" ::: "memory"); }
-
-// Every CTA of the grid arrives, then all go on: a sense-reversing barrier on two words (count, generation) that
-// resets itself, so nothing is cleared between launches. All CTAs are resident (one per SM, sized by the host).
-__device__ __forceinline__ void dl_grid_barrier(u32* sync)
+// Every CTA of the grid arrives, then all go on. The arrival count only grows within a launch (barrier k waits for
+// k * gridDim.x arrivals: one release-add and one acquire spin, no reset on the way), and the last CTA to leave the
+// kernel sets it back to zero for the next launch (dl_grid_done). All CTAs are resident (one per SM, sized by the host).
+__device__ __forceinline__ void dl_grid_barrier(u32* sync, u32& target)
 {
+    target += gridDim.x;
     __syncthreads();
     if (threadIdx.x == 0)
     {
-        u32* count = sync;
-        u32* gen = sync + 32;   // another 128-byte line
-        const u32 g = ld_acquire_u32(gen);
-        fence_gpu();   // this CTA's writes (ordered before by the __syncthreads) before the arrival
-        if (atom_add_u32(count, 1u) == gridDim.x - 1)
-        {
-            st_relaxed_u32(count, 0u);
-            fence_gpu();
-            atom_add_u32(gen, 1u);
-        }
-        else
-        {
-            while (ld_acquire_u32(gen) == g) {}
-        }
-        fence_gpu();
+        // Release: this CTA's writes, ordered before by the __syncthreads, are visible to whoever sees the arrival.
+        asm volatile("red.release.gpu.global.add.u32 [%0], 1;" ::"l"(sync) : "memory");
+        while ((int)(ld_acquire_u32(sync) - target) < 0) {}
     }
     __syncthreads();
+}
+
+// At the kernel's end: the last CTA out zeroes the arrival count (every CTA has passed every barrier by then).
+__device__ __forceinline__ void dl_grid_done(u32* sync)
+{
+    __syncthreads();
+    if (threadIdx.x == 0 && atom_add_u32(sync + 32, 1u) == gridDim.x - 1)
+    {
+        st_relaxed_u32(sync, 0u);
+        st_relaxed_u32(sync + 32, 0u);
+    }
 }
 
 // Timing knobs of the bench (bench/CudaCheck): each leaves a stage out, so the output is wrong; 0 in production.
@@ -117,10 +116,10 @@ __device__ __forceinline__ void dl_grid_barrier(u32* sync)
 #define DL_NO_BARRIERS 2    // phases end with a CTA barrier, not a grid barrier
 #define DL_NO_MATH 4        // the GEMVs wait for their chunks and release them without the dot products
 
-__device__ __forceinline__ void dl_phase_end(u32* sync, int flags)
+__device__ __forceinline__ void dl_phase_end(u32* sync, u32& target, int flags)
 {
     if (flags & DL_NO_BARRIERS) __syncthreads();
-    else dl_grid_barrier(sync);
+    else dl_grid_barrier(sync, target);
 }
 
 // mbarrier and bulk-copy helpers (sm_90).
@@ -210,7 +209,6 @@ struct DlRing
     int nslot, slot;
     u32 parity;
     DlCursor next;
-    DlCursor pf;   // layer -1 while prefetching is off
 };
 
 // Global address and bytes of the cursor's chunk.
@@ -230,23 +228,6 @@ __device__ __forceinline__ const bf16* dl_chunk_source(const DlCursor& c, const 
     return base + (size_t)row * K + (size_t)ch * DL_CHUNK;
 }
 
-// Lane 0 asks for the prefetch cursor's chunk in L2, then every lane advances that cursor. It runs a fixed number of
-// chunks ahead of the ring, so HBM keeps reading while the warp waits at a barrier longer than its ring covers.
-__device__ __forceinline__ void dl_prefetch(DlRing& r, const DecodeLayer* layers, const DlDims& d, int gw, int W, int nl)
-{
-    DlCursor& c = r.pf;
-    if (c.layer < 0) return;
-#if DL_SM90
-    if ((threadIdx.x & 31) == 0)
-    {
-        u32 bytes;
-        const bf16* src = dl_chunk_source(c, layers, d, bytes);
-        asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(src), "r"(bytes) : "memory");
-    }
-#endif
-    dl_advance(c, d, gw, W, nl);
-}
-
 // Lane 0 issues the copy of the cursor's chunk into `slot`, then every lane advances the cursor (warp-uniform).
 __device__ __forceinline__ void dl_issue(DlRing& r, int slot, const DecodeLayer* layers, const DlDims& d, int gw, int W, int nl)
 {
@@ -259,7 +240,6 @@ __device__ __forceinline__ void dl_issue(DlRing& r, int slot, const DecodeLayer*
         bulk_load(r.slots + (u32)slot * (DL_CHUNK * 2), src, bytes, r.bars + (u32)slot * 8);
     }
     dl_advance(c, d, gw, W, nl);
-    dl_prefetch(r, layers, d, gw, W, nl);
 }
 
 // Waits for the next chunk of the stream; returns its slot's data.
@@ -415,6 +395,35 @@ __device__ __forceinline__ void dl_load_x(uint4* x_s, const bf16* src, int n)
     __syncthreads();
 }
 
+#define DL_PRELOAD 2   // token rounds of K/V a thread loads before the qkv barrier (32 keys at head size 128)
+
+// The cached K/V of an item's first DL_PRELOAD rounds of tokens, loaded before the grid barrier that ends phase A:
+// they are earlier steps' (only the new token's row, at pos, is written in this launch, and it is left out), so their
+// HBM latency overlaps the barrier instead of following it.
+template <int D>
+__device__ __forceinline__ void dl_kv_preload(int kvh, int p, int P, int L, int pos, const DecodeLayer* Lw, const int* __restrict__ block_table,
+                                              int hkv, int block_size, uint4 (&kp)[DL_PRELOAD], uint4 (&vp)[DL_PRELOAD])
+{
+    constexpr int TPT = D / 8, TOK = DL_THREADS / TPT;
+    const int part = (L + P - 1) / P;
+    const int start = p * part, end = min(L, start + part);
+    const int bs_shift = __ffs(block_size) - 1, bs_mask = block_size - 1;
+    const int c8 = threadIdx.x % TPT, grp = threadIdx.x / TPT;
+#pragma unroll
+    for (int r = 0; r < DL_PRELOAD; r++)
+    {
+        const int t = start + r * TOK + grp;
+        kp[r] = vp[r] = make_uint4(0, 0, 0, 0);
+        if (t < end && t != pos)
+        {
+            const int blk = block_table[t >> bs_shift];
+            const size_t off = ((((size_t)blk * hkv + kvh) << bs_shift) + (t & bs_mask)) * D + c8 * 8;
+            kp[r] = ld_cg4(Lw->k_cache + off);
+            vp[r] = ld_cg4(Lw->v_cache + off);
+        }
+    }
+}
+
 // Phase B for one (kv head, partition) item: q of the group rotated, rounded to bf16 and scaled; the partition's keys
 // split over the warps' 16-thread token groups with an online softmax per head, as decode_attention.cu; then this
 // partition's (max, sum, sum p*v) per head, and the last of the kv head's partitions to arrive merges them into attn.
@@ -422,7 +431,8 @@ template <int D>
 __device__ void dl_attention_item(int kvh, int p, int P, int L, int pos, int slot, const bf16* qkv, const float* __restrict__ cos_sin,
                                   const DecodeLayer* Lw, const int* __restrict__ block_table, int hq, int hkv, int block_size,
                                   float scale, float* __restrict__ part_acc, float* __restrict__ part_ml, u32* head_count,
-                                  bf16* __restrict__ attn, float* smem)
+                                  bf16* __restrict__ attn, float* smem, bool preloaded, const uint4 (&kp)[DL_PRELOAD],
+                                  const uint4 (&vp)[DL_PRELOAD])
 {
     constexpr int TPT = D / 8, TOK = DL_THREADS / TPT, HALF = D / 2;
     const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
@@ -481,7 +491,18 @@ __device__ void dl_attention_item(int kvh, int p, int P, int L, int pos, int slo
     {
         const int t = start + r0 * TOK + grp;
         uint4 kr = make_uint4(0, 0, 0, 0), vr = make_uint4(0, 0, 0, 0);
-        if (t < end)
+        bool have = false;
+#pragma unroll
+        for (int r = 0; r < DL_PRELOAD; r++)
+        {
+            if (preloaded && r == r0 && t != pos)
+            {
+                kr = kp[r];
+                vr = vp[r];
+                have = true;
+            }
+        }
+        if (t < end && !have)
         {
             const int blk = block_table[t >> bs_shift];
             const size_t off = ((((size_t)blk * hkv + kvh) << bs_shift) + (t & bs_mask)) * D + c8 * 8;
@@ -582,11 +603,10 @@ __device__ void dl_attention_item(int kvh, int p, int P, int L, int pos, int slo
     __syncthreads();
     if (tid == 0)
     {
-        fence_gpu();
+        // acq_rel: publishes this CTA's partials (ordered before by the __syncthreads) and, for the last, acquires the others'.
         const u32 before = atom_add_u32(head_count, 1u);
         is_last = before == (u32)(P - 1);
         if (is_last) st_relaxed_u32(head_count, 0u);
-        fence_gpu();
     }
     __syncthreads();
     if (!is_last) return;
@@ -638,8 +658,7 @@ __device__ void decode_layers_impl(const DecodeLayer* __restrict__ layers, int n
                                    float* part_acc, float* part_ml, u32* sync,
                                    const int* __restrict__ positions, const int* __restrict__ slots, const int* __restrict__ block_tables,
                                    const int* __restrict__ context_lens, const float* __restrict__ cos_sin,
-                                   int H, int I, int hq, int hkv, int block_size, float eps, float scale, int nslot, int x_bytes,
-                                   int prefetch, int flags)
+                                   int H, int I, int hq, int hkv, int block_size, float eps, float scale, int nslot, int x_bytes, int flags)
 {
 #if !DL_SM90
     asm volatile("trap;");
@@ -672,7 +691,6 @@ __device__ void decode_layers_impl(const DecodeLayer* __restrict__ layers, int n
     ring.next.row = gw;
     ring.next.chunk = 0;
     dl_settle(ring.next, d, gw, num_layers);
-    ring.pf.layer = -1;
     if (lane == 0)
     {
         for (int s = 0; s < nslot; s++) mbar_init(ring.bars + (u32)s * 8, 1);
@@ -680,15 +698,13 @@ __device__ void decode_layers_impl(const DecodeLayer* __restrict__ layers, int n
     __syncwarp();
     // The first weights stream in before the previous kernel (the embedding, or the previous stage's receive) is done.
     for (int s = 0; s < nslot; s++) dl_issue(ring, s, layers, d, gw, W, num_layers);
-    ring.pf = ring.next;
-    for (int k = 0; k < prefetch; k++) dl_prefetch(ring, layers, d, gw, W, num_layers);
-    if (prefetch == 0) ring.pf.layer = -1;
     grid_dependency_wait();
 
     for (int i = tid; i < H / 8; i += DL_THREADS) res_s[i] = ld_cg4((const uint4*)residual + i);
     __syncthreads();
 
     const int L = context_lens[0], pos = positions[0], slot = slots[0];
+    u32 target = 0;   // arrivals the next grid barrier waits for
     const int P = min(DL_MAX_PARTITIONS, max(1, (int)gridDim.x / hkv));
     const int* table = block_tables;   // sequence 0's row
     for (int layer = 0; layer < num_layers; layer++)
@@ -697,33 +713,37 @@ __device__ void decode_layers_impl(const DecodeLayer* __restrict__ layers, int n
         // A: norm, qkv
         dl_add_norm(res_s, layer == 0 && residual_holds_input ? (const bf16*)0 : hidden, Lw->input_norm, x_s, H, eps, scratch);
         dl_gemv_phase(ring, 0, x_s, qkv, flags, layers, d, gw, W, num_layers);
-        dl_phase_end(sync, flags);
+        uint4 kp[DL_PRELOAD], vp[DL_PRELOAD];
+        const bool preloaded = blockIdx.x < hkv * P && !(flags & DL_NO_ATTENTION);
+        if (preloaded) dl_kv_preload<D>(blockIdx.x / P, blockIdx.x % P, P, L, pos, Lw, table, hkv, block_size, kp, vp);
+        dl_phase_end(sync, target, flags);
         // B: attention
         for (int item = (flags & DL_NO_ATTENTION) ? hkv * P : blockIdx.x; item < hkv * P; item += gridDim.x)
         {
             dl_attention_item<D>(item / P, item % P, P, L, pos, slot, qkv, cos_sin, Lw, table, hq, hkv, block_size, scale, part_acc, part_ml,
-                                 sync + 64 + 32 * (item / P), attn, (float*)x_s);
+                                 sync + 64 + 32 * (item / P), attn, (float*)x_s, preloaded && item == (int)blockIdx.x, kp, vp);
             __syncthreads();
         }
-        dl_phase_end(sync, flags);
+        dl_phase_end(sync, target, flags);
         // C: o_proj
         dl_load_x(x_s, attn, d.qw);
         dl_gemv_phase(ring, 1, x_s, hidden, flags, layers, d, gw, W, num_layers);
-        dl_phase_end(sync, flags);
+        dl_phase_end(sync, target, flags);
         // D: norm, gate_up + SiLU
         dl_add_norm(res_s, hidden, Lw->post_norm, x_s, H, eps, scratch);
         dl_gemv_phase(ring, 2, x_s, act, flags, layers, d, gw, W, num_layers);
-        dl_phase_end(sync, flags);
+        dl_phase_end(sync, target, flags);
         // E: down
         dl_load_x(x_s, act, I);
         if (layer == num_layers - 1) allow_dependents();
         dl_gemv_phase(ring, 3, x_s, hidden, flags, layers, d, gw, W, num_layers);
-        if (layer < num_layers - 1) dl_phase_end(sync, flags);
+        if (layer < num_layers - 1) dl_phase_end(sync, target, flags);
     }
     if (blockIdx.x == 0)
     {
         for (int i = tid; i < H / 8; i += DL_THREADS) ((uint4*)residual)[i] = res_s[i];
     }
+    dl_grid_done(sync);
 }
 
 #define DECODE_LAYERS_KERNEL(D)                                                                                         \
@@ -731,11 +751,11 @@ __device__ void decode_layers_impl(const DecodeLayer* __restrict__ layers, int n
         const DecodeLayer* layers, int num_layers, int residual_holds_input, bf16* hidden, bf16* residual, bf16* qkv,    \
         bf16* attn, bf16* act, float* part_acc, float* part_ml, u32* sync, const int* positions, const int* slots,        \
         const int* block_tables, const int* context_lens, const float* cos_sin, int H, int I, int hq, int hkv,           \
-        int block_size, float eps, float scale, int nslot, int x_bytes, int prefetch, int flags)                         \
+        int block_size, float eps, float scale, int nslot, int x_bytes, int flags)                                       \
     {                                                                                                                   \
         decode_layers_impl<D>(layers, num_layers, residual_holds_input, hidden, residual, qkv, attn, act, part_acc,     \
                               part_ml, sync, positions, slots, block_tables, context_lens, cos_sin, H, I, hq, hkv,       \
-                              block_size, eps, scale, nslot, x_bytes, prefetch, flags);                                  \
+                              block_size, eps, scale, nslot, x_bytes, flags);                                            \
     }
 
 DECODE_LAYERS_KERNEL(64)
