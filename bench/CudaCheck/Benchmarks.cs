@@ -216,7 +216,7 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         backend.PersistentDecodeTimingFlags = 0;
         int xBytes = KernelLibrary.PersistentDecodeXBytes(BenchModel.Hidden, BenchModel.Inter, BenchModel.Heads, BenchModel.KvHeads, BenchModel.HeadDim);
         report.Line("occupancy " + gpu.Kernels.Occupancy("decode_layers_d128", KernelLibrary.PersistentDecodeThreads,
-            KernelLibrary.PersistentDecodeSharedBytes(5, xBytes, BenchModel.Hidden)));
+            KernelLibrary.PersistentDecodeSharedBytes(47, xBytes, BenchModel.Hidden)));
     }
 
     // The same decode step (same cache, same positions) with the fused gate_up off and on: logits equal bit for bit.
