@@ -190,7 +190,7 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
     private void PersistentVariants(BenchModel model, CudaKvCache cache, StepBatchBuilder builder, int blocksPerSeq, int[] tokens, float[] lps)
     {
         var names = new[] { "", "no attention", "no barriers", "no attention, no barriers", "no math", "", "", "no attention, no barriers, no math" };
-        foreach (var flags in new[] { 0, 1, 2, 3, 7 })
+        foreach (var flags in new[] { 0, 1, 2, 3, 7, 8 << 8, 4 << 8 })
         {
             backend.PersistentDecodeTimingFlags = flags;
             for (int i = 0; i < 3; i++)
@@ -210,7 +210,7 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
             double stepMs = sw.Elapsed.TotalMilliseconds / steps;
             double floorMs = model.WeightBytes / _bandwidth * 1e3;
             report.Timing(string.Create(CultureInfo.InvariantCulture,
-                $"decode batch 1 ctx 512 persistent{(flags == 0 ? "" : ", " + names[flags])}: {stepMs:F3} ms/step ({floorMs / stepMs * 100:F0}% of the weight floor; persistent: {model.LastStepPersistent})"));
+                $"decode batch 1 ctx 512 persistent{(flags == 0 ? "" : flags >= 256 ? $", {flags >> 8} partitions a KV head" : ", " + names[flags])}: {stepMs:F3} ms/step ({floorMs / stepMs * 100:F0}% of the weight floor; persistent: {model.LastStepPersistent})"));
         }
 
         backend.PersistentDecodeTimingFlags = 0;

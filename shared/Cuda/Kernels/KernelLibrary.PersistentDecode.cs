@@ -30,7 +30,8 @@ public sealed unsafe partial class KernelLibrary
 
     /// <summary>
     /// Bench-only timing knobs (decode_layers.cu DL_NO_*): 1 leaves attention out, 2 the grid barriers, 4 the GEMV
-    /// math. Any of them makes the output wrong; 0 in production.
+    /// math (any of them makes the output wrong); a value n &lt;&lt; 8 caps the context partitions a KV head at n (the
+    /// output stays right). 0 in production.
     /// </summary>
     public int PersistentDecodeTimingFlags { get; set; }
 

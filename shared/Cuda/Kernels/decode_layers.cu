@@ -119,6 +119,7 @@ __device__ __forceinline__ void dl_grid_done(u32* sync)
 #define DL_NO_ATTENTION 1   // phase B does nothing
 #define DL_NO_BARRIERS 2    // phases end with a CTA barrier, not a grid barrier
 #define DL_NO_MATH 4        // the GEMVs wait for their chunks and release them without the dot products
+// (flags >> 8 > 0: at most that many context partitions a KV head; the output stays right.)
 
 __device__ __forceinline__ void dl_phase_end(u32* sync, u32& target, int flags)
 {
@@ -699,7 +700,8 @@ __device__ void decode_layers_impl(const DecodeLayer* __restrict__ layers, int n
         const int L = context_lens[0], pos = positions[0], slot = slots[0];
         u32 target = 0;   // arrivals the next grid barrier waits for
         u32 seq = 0;      // the current phase's first chunk in the CTA's weight stream
-        const int P = min(DL_MAX_PARTITIONS, max(1, (int)gridDim.x / hkv));
+        // Context partitions a KV head: enough items for every CTA (bench timing may ask fewer, flags >> 8).
+        const int P = min(DL_MAX_PARTITIONS, min(max(1, (int)gridDim.x / hkv), (flags >> 8) > 0 ? flags >> 8 : DL_MAX_PARTITIONS));
         const int* table = block_tables;   // sequence 0's row
         for (int layer = 0; layer < num_layers; layer++)
         {
