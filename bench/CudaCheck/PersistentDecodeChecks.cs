@@ -57,7 +57,7 @@ internal sealed class PersistentDecodeChecks(CudaBackend backend, Gpu gpu, Repor
         int mismatches = tokens[0].Zip(tokens[1]).Count(p => p.First != p.Second);
         report.Check("persistent decode: 24 greedy steps from ctx 512 give the per-op path's tokens", mismatches == 0,
             $"{mismatches} of 24 differ; per-op {string.Join(',', tokens[0].Take(8))}..., persistent {string.Join(',', tokens[1].Take(8))}...");
-        backend.PersistentDecode = true;
+        backend.PersistentDecode = false;
     }
 
     // One decode step of one sequence at `ctx` tokens (the new one at ctx - 1); false when the step was not persistent.

@@ -29,9 +29,10 @@ public sealed record CudaBackendOptions
 
     /// <summary>
     /// Run the decoder layers of one-token decode steps as one persistent kernel on sm_90+ where the model's layers fit
-    /// it (LLMSERVE_CUDA_PERSISTENT=0 turns it off; see decode_layers.cu).
+    /// it (decode_layers.cu). Off by default (LLMSERVE_CUDA_PERSISTENT=1 turns it on): it matches the per-op path but
+    /// is slower than it so far (H200, 8B-shaped: 4.58 against 4.37 ms a token; bench/cuda/KERNELS.md, session 8).
     /// </summary>
-    public bool PersistentDecode { get; init; } = Environment.GetEnvironmentVariable("LLMSERVE_CUDA_PERSISTENT") != "0";
+    public bool PersistentDecode { get; init; } = Environment.GetEnvironmentVariable("LLMSERVE_CUDA_PERSISTENT") == "1";
 
     /// <summary>Decode batch sizes that get a graph; a batch pads up to the next one.</summary>
     public IReadOnlyList<int> GraphBuckets { get; init; } = [1, 2, 4, 8, 16, 32, 64, 128, 256];

@@ -5,8 +5,8 @@ namespace LlmServe.Cuda.Kernels;
 // The persistent single-token decode kernel (decode_layers.cu): sizing and launch.
 public sealed unsafe partial class KernelLibrary
 {
-    /// <summary>Threads of a persistent decode CTA: 8 consumer warps (DL_THREADS) and the producer warp.</summary>
-    public const int PersistentDecodeThreads = 288;
+    /// <summary>Threads of a persistent decode CTA (DL_THREADS: 8 warps).</summary>
+    public const int PersistentDecodeThreads = 256;
 
     /// <summary>Most q heads a KV head may have (DL_GMAX).</summary>
     public const int PersistentDecodeMaxGroup = 8;
@@ -14,14 +14,14 @@ public sealed unsafe partial class KernelLibrary
     /// <summary>Bytes of one weight slot (DL_CHUNK bf16 elements).</summary>
     public const int PersistentDecodeSlotBytes = 4096;
 
-    private const int PersistentDecodeWarps = 8;
+    private const int PersistentDecodeWarps = PersistentDecodeThreads / 32;
 
     // DL_MAX_PARTITIONS: the merge keeps two floats a partition and head in the warps' scratch.
     private const int PersistentDecodeMaxPartitions = 128;
-    private const int PersistentDecodeMaxSlots = 64;
+    private const int PersistentDecodeMaxSlots = 8;
 
-    // Fewer slots than this keep too little in flight across a barrier to be worth a launch (two a consumer warp).
-    private const int PersistentDecodeMinSlots = 16;
+    // Fewer slots than this keep too little in flight across a barrier to be worth a launch.
+    private const int PersistentDecodeMinSlots = 2;
 
     // Static shared memory of the kernel (is_last) with room to spare.
     private const int PersistentDecodeStaticBytes = 256;
@@ -30,8 +30,7 @@ public sealed unsafe partial class KernelLibrary
 
     /// <summary>
     /// Bench-only timing knobs (decode_layers.cu DL_NO_*): 1 leaves attention out, 2 the grid barriers, 4 the GEMV
-    /// math (any of them makes the output wrong); a value n &lt;&lt; 8 caps the context partitions a KV head at n (the
-    /// output stays right). 0 in production.
+    /// math. Any of them makes the output wrong; 0 in production.
     /// </summary>
     public int PersistentDecodeTimingFlags { get; set; }
 
@@ -50,9 +49,9 @@ public sealed unsafe partial class KernelLibrary
         return (int)((Math.Max(x, attention) + 15) / 16 * 16);
     }
 
-    /// <summary>Dynamic shared memory of a CTA with <paramref name="slots"/> ring slots (each with a full and an empty mbarrier).</summary>
+    /// <summary>Dynamic shared memory of a CTA with <paramref name="slots"/> slots a warp.</summary>
     public static int PersistentDecodeSharedBytes(int slots, int xBytes, int hidden) =>
-        (slots * (PersistentDecodeSlotBytes + 16)) + xBytes + (2 * hidden) + (32 * 4);
+        (PersistentDecodeWarps * slots * (PersistentDecodeSlotBytes + 8)) + xBytes + (2 * hidden) + (32 * 4);
 
     /// <summary>
     /// The launch plan for a model shape on this GPU, or null when the kernel does not take it: head size not 64/128,
@@ -69,7 +68,7 @@ public sealed unsafe partial class KernelLibrary
 
         int xBytes = PersistentDecodeXBytes(hidden, intermediate, heads, kvHeads, headDim);
         int fixedBytes = PersistentDecodeSharedBytes(0, xBytes, hidden) + PersistentDecodeStaticBytes;
-        int slots = Math.Min(PersistentDecodeMaxSlots, (maxSharedPerBlock - fixedBytes) / (PersistentDecodeSlotBytes + 16));
+        int slots = Math.Min(PersistentDecodeMaxSlots, (maxSharedPerBlock - fixedBytes) / (PersistentDecodeWarps * (PersistentDecodeSlotBytes + 8)));
         if (slots < PersistentDecodeMinSlots)
         {
             return null;

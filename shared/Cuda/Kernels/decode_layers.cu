@@ -4,11 +4,10 @@
 // Why: at one token a step the layers stream ~0.2 GB of weights each at the HBM rate, and with one kernel per op every
 // kernel boundary (launch, ramp, drain, and the latency-bound norm, RoPE and attention kernels between the GEMVs) left
 // the memory system idle for microseconds: 82% of the bandwidth floor (bench/cuda/KERNELS.md, session 7). Here one CTA
-// per SM stays resident for the whole stage: a producer warp copies the CTA's share of every layer's weights (a
-// contiguous range of rows of each matrix) into a ring of 4 KB shared-memory slots by bulk copies (cp.async.bulk, an
-// mbarrier per slot counting the bytes), and 8 consumer warps take the rows in turn. Weights never depend on
-// activations, so the producer runs ahead into the next phase (or layer) while the consumers wait at a grid barrier
-// or work through the small phases: the copies stay in flight as far as the ring reaches (~190 KB an SM).
+// per SM stays resident for the whole stage and each of its 8 warps streams its share of the weights through its own
+// ring of 4 KB shared-memory slots, filled by bulk copies (cp.async.bulk, completion counted on an mbarrier per slot).
+// Weights never depend on activations, so a warp refills its ring with the next phase's (or the next layer's) rows
+// before it waits at a grid barrier: the copies stay in flight while the barrier and the small phases resolve.
 //
 // Per layer, with a grid barrier after each phase:
 //   A  residual += hidden; x = rmsnorm(residual) * w_in;   qkv = x Wqkv^T
@@ -85,29 +84,26 @@ __device__ __forceinline__ void st_relaxed_u32(u32* p, u32 v)
     asm volatile("st.relaxed.gpu.global.u32 [%0], %1;" ::"l"(p), "r"(v) : "memory");
 }
 
-// The consumers' barrier (named barrier 1 over the 8 consumer warps; the producer warp never joins).
-__device__ __forceinline__ void dl_sync() { asm volatile("bar.sync 1, %0;" ::"n"(DL_THREADS) : "memory"); }
-
 // Every CTA of the grid arrives, then all go on. The arrival count only grows within a launch (barrier k waits for
 // k * gridDim.x arrivals: one release-add and one acquire spin, no reset on the way), and the last CTA to leave the
 // kernel sets it back to zero for the next launch (dl_grid_done). All CTAs are resident (one per SM, sized by the host).
 __device__ __forceinline__ void dl_grid_barrier(u32* sync, u32& target)
 {
     target += gridDim.x;
-    dl_sync();
+    __syncthreads();
     if (threadIdx.x == 0)
     {
-        // Release: this CTA's writes, ordered before by the dl_sync, are visible to whoever sees the arrival.
+        // Release: this CTA's writes, ordered before by the __syncthreads, are visible to whoever sees the arrival.
         asm volatile("red.release.gpu.global.add.u32 [%0], 1;" ::"l"(sync) : "memory");
         while ((int)(ld_acquire_u32(sync) - target) < 0) {}
     }
-    dl_sync();
+    __syncthreads();
 }
 
 // At the kernel's end: the last CTA out zeroes the arrival count (every CTA has passed every barrier by then).
 __device__ __forceinline__ void dl_grid_done(u32* sync)
 {
-    dl_sync();
+    __syncthreads();
     if (threadIdx.x == 0 && atom_add_u32(sync + 32, 1u) == gridDim.x - 1)
     {
         st_relaxed_u32(sync, 0u);
@@ -119,11 +115,10 @@ __device__ __forceinline__ void dl_grid_done(u32* sync)
 #define DL_NO_ATTENTION 1   // phase B does nothing
 #define DL_NO_BARRIERS 2    // phases end with a CTA barrier, not a grid barrier
 #define DL_NO_MATH 4        // the GEMVs wait for their chunks and release them without the dot products
-// (flags >> 8 > 0: at most that many context partitions a KV head; the output stays right.)
 
 __device__ __forceinline__ void dl_phase_end(u32* sync, u32& target, int flags)
 {
-    if (flags & DL_NO_BARRIERS) dl_sync();
+    if (flags & DL_NO_BARRIERS) __syncthreads();
     else dl_grid_barrier(sync, target);
 }
 
@@ -173,60 +168,96 @@ struct DlDims
     int H, I, nqkv, qw;
     __device__ __forceinline__ int rows(int p) const { return p == 0 ? nqkv : p == 2 ? I : H; }
     __device__ __forceinline__ int cols(int p) const { return p == 1 ? qw : p == 3 ? I : H; }
-    // Chunks of one row (or gate + up unit) of phase p.
-    __device__ __forceinline__ int unit_chunks(int p) const { return (p == 2 ? 2 : 1) * ((cols(p) + DL_CHUNK - 1) / DL_CHUNK); }
 };
 
-// This CTA's rows of a phase: a contiguous range, CTAs differing by one row at most (balanced barriers, and each CTA's
-// weights are one contiguous stretch of the matrix).
-__device__ __forceinline__ int dl_row_begin(int rows, int cta) { return (int)(((long long)rows * cta) / gridDim.x); }
-
-// The CTA's ring: `slots` 4 KB slots shared by its 8 consumer warps, filled in stream order by one producer lane.
-// Chunk `seq` of the CTA's stream (phases in order, the CTA's rows in order, chunks in order) lives in slot
-// seq % slots; its full barrier completes when the bytes land, its empty barrier when the consuming warp is done.
-struct DlRing
+// Position in a warp's weight stream: (layer, phase, row, chunk of the row or unit). layer < 0: the stream is done.
+struct DlCursor
 {
-    u32 data;    // shared address of slot 0
-    u32 full;    // shared address of full[0] (8 bytes each)
-    u32 empty;   // shared address of empty[0]
-    const uint4* base;
-    u32 slots;
+    int layer, phase, row, chunk;
 };
 
-__device__ __forceinline__ void mbar_arrive(u32 bar)
+// From (layer, phase) with row = the warp's first row, on to the first phase that has a row for this warp.
+__device__ __forceinline__ void dl_settle(DlCursor& c, const DlDims& d, int gw, int layers)
 {
-#if DL_SM90
-    asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];" ::"r"(bar) : "memory");
-#endif
+    while (c.layer >= 0 && c.row >= d.rows(c.phase))
+    {
+        c.row = gw;
+        c.chunk = 0;
+        if (++c.phase == 4)
+        {
+            c.phase = 0;
+            if (++c.layer == layers) c.layer = -1;
+        }
+    }
 }
 
-// The producer: one lane walks every layer's four weight streams for this CTA and copies them chunk by chunk into the
-// ring, waiting only for slots to be released. It never waits on activations, so it runs ahead across grid barriers
-// by as much as the ring holds.
-__device__ void dl_producer(const DlRing& r, const DecodeLayer* layers, const DlDims& d, int num_layers)
+__device__ __forceinline__ void dl_advance(DlCursor& c, const DlDims& d, int gw, int W, int layers)
 {
-    u32 seq = 0;
-    for (int layer = 0; layer < num_layers; layer++)
+    const int chunks = (d.cols(c.phase) + DL_CHUNK - 1) / DL_CHUNK;
+    if (++c.chunk < (c.phase == 2 ? 2 * chunks : chunks)) return;
+    c.chunk = 0;
+    c.row += W;
+    dl_settle(c, d, gw, layers);
+}
+
+// A warp's ring: slots it consumes in order; the copy for chunk seq + nslot is issued when chunk seq is consumed.
+struct DlRing
+{
+    u32 slots;   // shared address of this warp's first slot
+    u32 bars;    // shared address of its first mbarrier
+    const uint4* data;
+    int nslot, slot;
+    u32 parity;
+    DlCursor next;
+};
+
+// Global address and bytes of the cursor's chunk.
+__device__ __forceinline__ const bf16* dl_chunk_source(const DlCursor& c, const DecodeLayer* layers, const DlDims& d, u32& bytes)
+{
+    const DecodeLayer* L = layers + c.layer;
+    const int K = d.cols(c.phase);
+    const int chunks = (K + DL_CHUNK - 1) / DL_CHUNK;
+    int ch = c.chunk, row = c.row;
+    if (c.phase == 2 && ch >= chunks)
     {
-        const DecodeLayer* L = layers + layer;
-        for (int p = 0; p < 4; p++)
-        {
-            const bf16* w = p == 0 ? L->qkv : p == 1 ? L->o : p == 2 ? L->gate_up : L->down;
-            const int K = d.cols(p), chunks = (K + DL_CHUNK - 1) / DL_CHUNK, rows = d.rows(p);
-            const int begin = dl_row_begin(rows, blockIdx.x), end = dl_row_begin(rows, blockIdx.x + 1);
-            for (int row = begin; row < end; row++)
-            {
-                for (int c = 0; c < (p == 2 ? 2 : 1) * chunks; c++, seq++)
-                {
-                    const int ch = c % chunks;
-                    const int wrow = p == 2 && c >= chunks ? row + d.I : row;   // the unit's up row after its gate row
-                    const u32 slot = seq % r.slots;
-                    if (seq >= r.slots) mbar_wait(r.empty + slot * 8, ((seq / r.slots) - 1) & 1u);
-                    const u32 bytes = (u32)min(DL_CHUNK, K - ch * DL_CHUNK) * 2u;
-                    bulk_load(r.data + slot * (DL_CHUNK * 2), w + (size_t)wrow * K + (size_t)ch * DL_CHUNK, bytes, r.full + slot * 8);
-                }
-            }
-        }
+        ch -= chunks;
+        row += d.I;   // the up row of the unit
+    }
+    const bf16* base = c.phase == 0 ? L->qkv : c.phase == 1 ? L->o : c.phase == 2 ? L->gate_up : L->down;
+    bytes = (u32)min(DL_CHUNK, K - ch * DL_CHUNK) * 2u;
+    return base + (size_t)row * K + (size_t)ch * DL_CHUNK;
+}
+
+// Lane 0 issues the copy of the cursor's chunk into `slot`, then every lane advances the cursor (warp-uniform).
+__device__ __forceinline__ void dl_issue(DlRing& r, int slot, const DecodeLayer* layers, const DlDims& d, int gw, int W, int nl)
+{
+    DlCursor& c = r.next;
+    if (c.layer < 0) return;
+    if ((threadIdx.x & 31) == 0)
+    {
+        u32 bytes;
+        const bf16* src = dl_chunk_source(c, layers, d, bytes);
+        bulk_load(r.slots + (u32)slot * (DL_CHUNK * 2), src, bytes, r.bars + (u32)slot * 8);
+    }
+    dl_advance(c, d, gw, W, nl);
+}
+
+// Waits for the next chunk of the stream; returns its slot's data.
+__device__ __forceinline__ const uint4* dl_acquire(const DlRing& r)
+{
+    mbar_wait(r.bars + (u32)r.slot * 8, r.parity);
+    return r.data + (size_t)r.slot * (DL_CHUNK / 8);
+}
+
+// Done with the current chunk: its slot takes the chunk nslot ahead.
+__device__ __forceinline__ void dl_release(DlRing& r, const DecodeLayer* layers, const DlDims& d, int gw, int W, int nl)
+{
+    __syncwarp();
+    dl_issue(r, r.slot, layers, d, gw, W, nl);
+    if (++r.slot == r.nslot)
+    {
+        r.slot = 0;
+        r.parity ^= 1u;
     }
 }
 
@@ -254,43 +285,37 @@ __device__ __forceinline__ void dl_dot_chunk(const uint4* __restrict__ w, const 
     }
 }
 
-// One row's sums over its chunks, chunk `seq` onwards of the CTA's stream (x in shared memory as bf16).
-__device__ __forceinline__ void dl_row(const DlRing& r, u32 seq, const uint4* x4, int K, int per, float& lo, float& hi, int flags)
+// One row's sums over its chunks from the ring (x in shared memory as bf16).
+__device__ __forceinline__ void dl_row(DlRing& r, const uint4* x4, int K, int per, float& lo, float& hi, int flags, const DecodeLayer* layers,
+                                       const DlDims& d, int gw, int W, int nl)
 {
     const int k8 = K / 8;
-    for (int base8 = 0; base8 < k8; base8 += DL_CHUNK / 8, seq++)
+    for (int base8 = 0; base8 < k8; base8 += DL_CHUNK / 8)
     {
-        const u32 slot = seq % r.slots;
-        mbar_wait(r.full + slot * 8, (seq / r.slots) & 1u);
-        if (!(flags & DL_NO_MATH)) dl_dot_chunk(r.base + (size_t)slot * (DL_CHUNK / 8), x4, min(DL_CHUNK / 8, k8 - base8), base8, per, lo, hi);
-        __syncwarp();
-        if ((threadIdx.x & 31) == 0) mbar_arrive(r.empty + slot * 8);
+        const uint4* w = dl_acquire(r);
+        if (!(flags & DL_NO_MATH)) dl_dot_chunk(w, x4, min(DL_CHUNK / 8, k8 - base8), base8, per, lo, hi);
+        dl_release(r, layers, d, gw, W, nl);
     }
 }
 
-// A GEMV phase: the CTA's rows of phase p's matrix, row i of its range to warp i % 8, times x; bf16 out[row], or with
-// p == 2 out[row] = silu(gate_row) * up_row. Split rows (under 8192 rows, as KernelLibrary.GemvSplit) sum two halves
-// from 0. `seq` is the phase's first chunk in the CTA's stream; it moves past the phase.
-__device__ __forceinline__ void dl_gemv_phase(const DlRing& r, u32& seq, int p, const uint4* x4, bf16* __restrict__ out, int flags,
-                                              const DlDims& d)
+// A GEMV phase: this warp's rows r = gw, gw + W, ... of phase p's matrix times x; bf16 out[r], or with p == 2
+// out[r] = silu(gate_r) * up_r. Split rows (under 8192 rows, as KernelLibrary.GemvSplit) sum two halves from 0.
+__device__ __forceinline__ void dl_gemv_phase(DlRing& r, int p, const uint4* x4, bf16* __restrict__ out, int flags, const DecodeLayer* layers,
+                                              const DlDims& d, int gw, int W, int nl)
 {
     const int K = d.cols(p), N = p == 2 ? 2 * d.I : d.rows(p);
     const bool split = N < 8192 && K >= 1024;
     const int k8 = K / 8;
     const int per = split ? (k8 + 1) / 2 : k8;
-    const int chunks = (K + DL_CHUNK - 1) / DL_CHUNK, unit = d.unit_chunks(p);
-    const int begin = dl_row_begin(d.rows(p), blockIdx.x), end = dl_row_begin(d.rows(p), blockIdx.x + 1);
-    for (int i = threadIdx.x >> 5; i < end - begin; i += DL_WARPS)
+    for (int row = gw; row < d.rows(p); row += W)
     {
-        const int row = begin + i;
-        const u32 first = seq + (u32)(i * unit);
         float g0 = 0.f, g1 = 0.f;
-        dl_row(r, first, x4, K, per, g0, g1, flags);
+        dl_row(r, x4, K, per, g0, g1, flags, layers, d, gw, W, nl);
         float v = split ? (0.f + warp_sum(g0)) + warp_sum(g1) : warp_sum(g0);
         if (p == 2)
         {
             float u0 = 0.f, u1 = 0.f;
-            dl_row(r, first + chunks, x4, K, per, u0, u1, flags);
+            dl_row(r, x4, K, per, u0, u1, flags, layers, d, gw, W, nl);
             const float u = split ? (0.f + warp_sum(u0)) + warp_sum(u1) : warp_sum(u0);
             if ((threadIdx.x & 31) == 0)
             {
@@ -303,7 +328,6 @@ __device__ __forceinline__ void dl_gemv_phase(const DlRing& r, u32& seq, int p, 
             out[row] = f2bf(v + 0.f);
         }
     }
-    seq += (u32)((end - begin) * unit);
 }
 
 // res += add (when add != 0), then x = rmsnorm(res) * w, in fused_add_rmsnorm's arithmetic: the sum rounded to bf16,
@@ -343,13 +367,13 @@ __device__ __forceinline__ void dl_add_norm(uint4* res_s, const bf16* add, const
     }
     ss[0] = warp_sum(ss[0]);
     ss[1] = warp_sum(ss[1]);
-    dl_sync();
+    __syncthreads();
     if (lane == 0)
     {
         scratch[warp] = ss[0];
         if (VT > DL_THREADS) scratch[warp + DL_WARPS] = ss[1];
     }
-    dl_sync();
+    __syncthreads();
     float total = lane < VT / 32 ? scratch[lane] : 0.f;
     total = warp_sum(total);
     const float inv = rsqrtf(total / H + eps);
@@ -362,16 +386,15 @@ __device__ __forceinline__ void dl_add_norm(uint4* res_s, const bf16* add, const
         for (int j = 0; j < 8; j++) a[j] = a[j] * inv * wf[j];
         x_s[i] = pack8(a);
     }
-    dl_sync();
+    __syncthreads();
 }
 
 __device__ __forceinline__ void dl_load_x(uint4* x_s, const bf16* src, int n)
 {
     for (int i = threadIdx.x; i < n / 8; i += DL_THREADS) x_s[i] = ld_cg4((const uint4*)src + i);
-    dl_sync();
+    __syncthreads();
 }
 
-#define DL_MERGE_EARLY 16   // partitions whose partial sums a merging thread loads before it knows their weights
 #define DL_PRELOAD 2   // token rounds of K/V a thread loads before the qkv barrier (32 keys at head size 128)
 
 // The cached K/V of an item's first DL_PRELOAD rounds of tokens, loaded before the grid barrier that ends phase A:
@@ -450,7 +473,7 @@ __device__ void dl_attention_item(int kvh, int p, int P, int L, int pos, int slo
         }
         for (int e = tid; e < D / 8; e += DL_THREADS) ((uint4*)(Lw->v_cache + at))[e] = ld_cg4((const uint4*)v + e);
     }
-    dl_sync();
+    __syncthreads();
 
     float m[DL_GMAX], l[DL_GMAX], acc[DL_GMAX][8];
 #pragma unroll
@@ -552,7 +575,7 @@ __device__ void dl_attention_item(int kvh, int p, int P, int L, int pos, int slo
             }
         }
     }
-    dl_sync();
+    __syncthreads();
     for (int i = tid; i < G * D; i += DL_THREADS)
     {
         const int g = i / D, dd = i % D;
@@ -577,15 +600,15 @@ __device__ void dl_attention_item(int kvh, int p, int P, int L, int pos, int slo
         }
     }
     // Arrive; the kv head's last partition merges (its counter reset for the next layer).
-    dl_sync();
+    __syncthreads();
     if (tid == 0)
     {
-        // acq_rel: publishes this CTA's partials (ordered before by the dl_sync) and, for the last, acquires the others'.
+        // acq_rel: publishes this CTA's partials (ordered before by the __syncthreads) and, for the last, acquires the others'.
         const u32 before = atom_add_u32(head_count, 1u);
         is_last = before == (u32)(P - 1);
         if (is_last) st_relaxed_u32(head_count, 0u);
     }
-    dl_sync();
+    __syncthreads();
     if (!is_last) return;
     // The valid partitions' (max, sum) pairs of the group's heads into shared memory once (the warps' sums are merged:
     // `red` is free), as per-partition weights exp(m_j - M) and the total; then every output element's loads of the
@@ -594,20 +617,13 @@ __device__ void dl_attention_item(int kvh, int p, int P, int L, int pos, int slo
     float* wts = red;                     // [G][valid]
     float* sums = red + G * valid;        // [G][valid]
     float* totals = red + 2 * G * valid;  // [G]; all within red's 8 G D floats as valid <= DL_MAX_PARTITIONS
-    // The thread's first output element's sums of the first DL_MERGE_EARLY partitions are loaded together with the
-    // pairs: one round trip to L2 for both, not one after the other.
-    float early[DL_MERGE_EARLY];
-    const bool has_first = tid < G * D;
-#pragma unroll
-    for (int j = 0; j < DL_MERGE_EARLY; j++)
-        early[j] = has_first && j < valid ? ld_cg_f32(part_acc + ((size_t)(kvh * G + tid / D) * P + j) * D + tid % D) : 0.f;
     for (int i = tid; i < G * valid; i += DL_THREADS)
     {
         const int g = i / valid, j = i % valid;
         wts[i] = ld_cg_f32(part_ml + ((size_t)(kvh * G + g) * P + j) * 2);
         sums[i] = ld_cg_f32(part_ml + ((size_t)(kvh * G + g) * P + j) * 2 + 1);
     }
-    dl_sync();
+    __syncthreads();
     if (tid < G)
     {
         float M = NEG_INF;
@@ -622,27 +638,20 @@ __device__ void dl_attention_item(int kvh, int p, int P, int L, int pos, int slo
         }
         totals[tid] = total;
     }
-    dl_sync();
+    __syncthreads();
     for (int i = tid; i < G * D; i += DL_THREADS)
     {
         const int g = i / D, dd = i % D;
         const int h = kvh * G + g;
         float sum = 0.f;
-        if (i == tid)
-        {
-#pragma unroll
-            for (int j = 0; j < DL_MERGE_EARLY; j++)
-                if (j < valid) sum += early[j] * wts[g * valid + j];
-        }
-        for (int j = i == tid ? DL_MERGE_EARLY : 0; j < valid; j++) sum += ld_cg_f32(part_acc + ((size_t)h * P + j) * D + dd) * wts[g * valid + j];
+#pragma unroll 8
+        for (int j = 0; j < valid; j++) sum += ld_cg_f32(part_acc + ((size_t)h * P + j) * D + dd) * wts[g * valid + j];
         attn[(size_t)h * D + dd] = totals[g] > 0.f ? f2bf(sum / totals[g]) : (bf16)0;
     }
 }
 
-// Dynamic shared memory (the host's PersistentDecodeSharedBytes): `nslot` 4 KB slots, then x (or the attention
-// scratch), the residual stream, the slots' full and empty mbarriers, and 32 floats for reductions.
-// Threads: DL_THREADS consumers (8 warps) and one producer warp, which only copies weights (dl_producer); the
-// consumers synchronize among themselves with a named barrier (dl_sync), never with __syncthreads.
+// Dynamic shared memory (the host's DecodeLayersSharedBytes): nslot 4 KB slots for each warp, then x (or the
+// attention scratch), the residual stream, the slots' mbarriers, and 32 floats for reductions.
 template <int D>
 __device__ void decode_layers_impl(const DecodeLayer* __restrict__ layers, int num_layers, int residual_holds_input,
                                    bf16* hidden, bf16* residual, bf16* qkv, bf16* attn, bf16* act,
@@ -656,6 +665,7 @@ __device__ void decode_layers_impl(const DecodeLayer* __restrict__ layers, int n
 #endif
     extern __shared__ uint4 dl_smem[];
     const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
+    const int gw = blockIdx.x * DL_WARPS + warp, W = gridDim.x * DL_WARPS;
     DlDims d;
     d.H = H;
     d.I = I;
@@ -663,88 +673,81 @@ __device__ void decode_layers_impl(const DecodeLayer* __restrict__ layers, int n
     d.qw = hq * D;
 
     unsigned char* base = (unsigned char*)dl_smem;
-    const size_t ring_bytes = (size_t)nslot * DL_CHUNK * 2;
+    const size_t ring_bytes = (size_t)DL_WARPS * nslot * DL_CHUNK * 2;
     uint4* x_s = (uint4*)(base + ring_bytes);
     uint4* res_s = (uint4*)(base + ring_bytes + x_bytes);
     unsigned long long* bars = (unsigned long long*)(base + ring_bytes + x_bytes + (size_t)H * 2);
-    float* scratch = (float*)(bars + 2 * nslot);
+    float* scratch = (float*)(bars + DL_WARPS * nslot);
 
     DlRing ring;
-    ring.base = (const uint4*)base;
-    ring.data = smem_addr(base);
-    ring.full = smem_addr(bars);
-    ring.empty = smem_addr(bars + nslot);
-    ring.slots = (u32)nslot;
-    if (tid == 0)
+    ring.data = (const uint4*)(base + (size_t)warp * nslot * DL_CHUNK * 2);
+    ring.slots = smem_addr(ring.data);
+    ring.bars = smem_addr(bars + warp * nslot);
+    ring.nslot = nslot;
+    ring.slot = 0;
+    ring.parity = 0;
+    ring.next.layer = 0;
+    ring.next.phase = 0;
+    ring.next.row = gw;
+    ring.next.chunk = 0;
+    dl_settle(ring.next, d, gw, num_layers);
+    if (lane == 0)
     {
-        for (int s = 0; s < nslot; s++)
-        {
-            mbar_init(ring.full + (u32)s * 8, 1);
-            mbar_init(ring.empty + (u32)s * 8, 1);
-        }
+        for (int s = 0; s < nslot; s++) mbar_init(ring.bars + (u32)s * 8, 1);
     }
-    __syncthreads();   // the only CTA-wide barrier: the producer leaves the consumers after it
+    __syncwarp();
+    // The first weights stream in before the previous kernel (the embedding, or the previous stage's receive) is done.
+    for (int s = 0; s < nslot; s++) dl_issue(ring, s, layers, d, gw, W, num_layers);
+    grid_dependency_wait();
 
-    if (warp == DL_WARPS)
-    {
-        // The weights stream in from here on, before the previous kernel (the embedding, or the previous stage's
-        // receive) is done: they do not depend on it.
-        if (lane == 0) dl_producer(ring, layers, d, num_layers);
-    }
-    else
-    {
-        grid_dependency_wait();
-        for (int i = tid; i < H / 8; i += DL_THREADS) res_s[i] = ld_cg4((const uint4*)residual + i);
-        dl_sync();
+    for (int i = tid; i < H / 8; i += DL_THREADS) res_s[i] = ld_cg4((const uint4*)residual + i);
+    __syncthreads();
 
-        const int L = context_lens[0], pos = positions[0], slot = slots[0];
-        u32 target = 0;   // arrivals the next grid barrier waits for
-        u32 seq = 0;      // the current phase's first chunk in the CTA's weight stream
-        // Context partitions a KV head: enough items for every CTA (bench timing may ask fewer, flags >> 8).
-        const int P = min(DL_MAX_PARTITIONS, min(max(1, (int)gridDim.x / hkv), (flags >> 8) > 0 ? flags >> 8 : DL_MAX_PARTITIONS));
-        const int* table = block_tables;   // sequence 0's row
-        for (int layer = 0; layer < num_layers; layer++)
+    const int L = context_lens[0], pos = positions[0], slot = slots[0];
+    u32 target = 0;   // arrivals the next grid barrier waits for
+    const int P = min(DL_MAX_PARTITIONS, max(1, (int)gridDim.x / hkv));
+    const int* table = block_tables;   // sequence 0's row
+    for (int layer = 0; layer < num_layers; layer++)
+    {
+        const DecodeLayer* Lw = layers + layer;
+        // A: norm, qkv
+        dl_add_norm(res_s, layer == 0 && residual_holds_input ? (const bf16*)0 : hidden, Lw->input_norm, x_s, H, eps, scratch);
+        dl_gemv_phase(ring, 0, x_s, qkv, flags, layers, d, gw, W, num_layers);
+        uint4 kp[DL_PRELOAD], vp[DL_PRELOAD];
+        const bool preloaded = blockIdx.x < hkv * P && !(flags & DL_NO_ATTENTION);
+        if (preloaded) dl_kv_preload<D>(blockIdx.x / P, blockIdx.x % P, P, L, pos, Lw, table, hkv, block_size, kp, vp);
+        dl_phase_end(sync, target, flags);
+        // B: attention
+        for (int item = (flags & DL_NO_ATTENTION) ? hkv * P : blockIdx.x; item < hkv * P; item += gridDim.x)
         {
-            const DecodeLayer* Lw = layers + layer;
-            // A: norm, qkv
-            dl_add_norm(res_s, layer == 0 && residual_holds_input ? (const bf16*)0 : hidden, Lw->input_norm, x_s, H, eps, scratch);
-            dl_gemv_phase(ring, seq, 0, x_s, qkv, flags, d);
-            uint4 kp[DL_PRELOAD], vp[DL_PRELOAD];
-            const bool preloaded = blockIdx.x < hkv * P && !(flags & DL_NO_ATTENTION);
-            if (preloaded) dl_kv_preload<D>(blockIdx.x / P, blockIdx.x % P, P, L, pos, Lw, table, hkv, block_size, kp, vp);
-            dl_phase_end(sync, target, flags);
-            // B: attention
-            for (int item = (flags & DL_NO_ATTENTION) ? hkv * P : blockIdx.x; item < hkv * P; item += gridDim.x)
-            {
-                dl_attention_item<D>(item / P, item % P, P, L, pos, slot, qkv, cos_sin, Lw, table, hq, hkv, block_size, scale, part_acc,
-                                     part_ml, sync + 64 + 32 * (item / P), attn, (float*)x_s, preloaded && item == (int)blockIdx.x, kp, vp);
-                dl_sync();
-            }
-            dl_phase_end(sync, target, flags);
-            // C: o_proj
-            dl_load_x(x_s, attn, d.qw);
-            dl_gemv_phase(ring, seq, 1, x_s, hidden, flags, d);
-            dl_phase_end(sync, target, flags);
-            // D: norm, gate_up + SiLU
-            dl_add_norm(res_s, hidden, Lw->post_norm, x_s, H, eps, scratch);
-            dl_gemv_phase(ring, seq, 2, x_s, act, flags, d);
-            dl_phase_end(sync, target, flags);
-            // E: down
-            dl_load_x(x_s, act, I);
-            if (layer == num_layers - 1) allow_dependents();
-            dl_gemv_phase(ring, seq, 3, x_s, hidden, flags, d);
-            if (layer < num_layers - 1) dl_phase_end(sync, target, flags);
+            dl_attention_item<D>(item / P, item % P, P, L, pos, slot, qkv, cos_sin, Lw, table, hq, hkv, block_size, scale, part_acc, part_ml,
+                                 sync + 64 + 32 * (item / P), attn, (float*)x_s, preloaded && item == (int)blockIdx.x, kp, vp);
+            __syncthreads();
         }
-        if (blockIdx.x == 0)
-        {
-            for (int i = tid; i < H / 8; i += DL_THREADS) ((uint4*)residual)[i] = res_s[i];
-        }
-        dl_grid_done(sync);
+        dl_phase_end(sync, target, flags);
+        // C: o_proj
+        dl_load_x(x_s, attn, d.qw);
+        dl_gemv_phase(ring, 1, x_s, hidden, flags, layers, d, gw, W, num_layers);
+        dl_phase_end(sync, target, flags);
+        // D: norm, gate_up + SiLU
+        dl_add_norm(res_s, hidden, Lw->post_norm, x_s, H, eps, scratch);
+        dl_gemv_phase(ring, 2, x_s, act, flags, layers, d, gw, W, num_layers);
+        dl_phase_end(sync, target, flags);
+        // E: down
+        dl_load_x(x_s, act, I);
+        if (layer == num_layers - 1) allow_dependents();
+        dl_gemv_phase(ring, 3, x_s, hidden, flags, layers, d, gw, W, num_layers);
+        if (layer < num_layers - 1) dl_phase_end(sync, target, flags);
     }
+    if (blockIdx.x == 0)
+    {
+        for (int i = tid; i < H / 8; i += DL_THREADS) ((uint4*)residual)[i] = res_s[i];
+    }
+    dl_grid_done(sync);
 }
 
 #define DECODE_LAYERS_KERNEL(D)                                                                                         \
-    extern "C" __global__ void __launch_bounds__(DL_THREADS + 32, 1) decode_layers_d##D(                                \
+    extern "C" __global__ void __launch_bounds__(DL_THREADS, 1) decode_layers_d##D(                                     \
         const DecodeLayer* layers, int num_layers, int residual_holds_input, bf16* hidden, bf16* residual, bf16* qkv,    \
         bf16* attn, bf16* act, float* part_acc, float* part_ml, u32* sync, const int* positions, const int* slots,        \
         const int* block_tables, const int* context_lens, const float* cos_sin, int H, int I, int hq, int hkv,           \

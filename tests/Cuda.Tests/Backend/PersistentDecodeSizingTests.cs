@@ -4,7 +4,7 @@ namespace LlmServe.Cuda.Tests.Backend;
 
 /// <summary>
 /// Shared-memory sizing of the persistent decode kernel (decode_layers.cu): its x region holds the widest GEMV input
-/// and the attention scratch that shares it, and an 8B-shaped layer leaves room for a deep weight ring on an H100/H200
+/// and the attention scratch that shares it, and an 8B-shaped layer leaves room for five 4 KB slots a warp on an H100/H200
 /// (227 KB a block).
 /// </summary>
 public class PersistentDecodeSizingTests
@@ -24,12 +24,13 @@ public class PersistentDecodeSizingTests
     }
 
     [Fact]
-    public void An_8b_layer_leaves_a_ring_of_over_40_slots_on_hopper()
+    public void An_8b_layer_leaves_five_4kb_slots_a_warp_on_hopper()
     {
+        const int warps = 8;
         int x = KernelLibrary.PersistentDecodeXBytes(4096, 14336, 32, 8, 128);
         int fixedBytes = KernelLibrary.PersistentDecodeSharedBytes(0, x, 4096);
-        int slots = (HopperSharedPerBlock - 256 - fixedBytes) / (KernelLibrary.PersistentDecodeSlotBytes + 16);
-        Assert.InRange(slots, 40, 64);
+        int slots = (HopperSharedPerBlock - 256 - fixedBytes) / (warps * (KernelLibrary.PersistentDecodeSlotBytes + 8));
+        Assert.Equal(5, slots);
         Assert.True(KernelLibrary.PersistentDecodeSharedBytes(slots, x, 4096) + 256 <= HopperSharedPerBlock);
         Assert.True(KernelLibrary.PersistentDecodeSharedBytes(slots + 1, x, 4096) + 256 > HopperSharedPerBlock);
     }
