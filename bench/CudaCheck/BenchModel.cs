@@ -22,8 +22,9 @@ internal sealed class BenchModel : IDisposable
     private readonly CudaTensor _embed, _finalNorm, _lmHead, _cosSin;
     private readonly BackendTensor _hidden, _residual, _normed, _qkv, _attn, _gateUp, _act, _lh, _lr, _ln;
 
-    public BenchModel(CudaBackend backend, Gpu gpu, int maxTokens, int maxSeqs, int maxModelLength)
+    public BenchModel(CudaBackend backend, Gpu gpu, int maxTokens, int maxSeqs, int maxModelLength, int layerCount = Layers)
     {
+        LayerCount = layerCount;
         _b = backend;
         Shape = new AttentionShape(Heads, KvHeads, HeadDim);
         ulong seed = 1;
@@ -38,8 +39,8 @@ internal sealed class BenchModel : IDisposable
 
         _embed = W(Vocab, Hidden, 1f);
         WeightBytes -= _embed.Bytes; // a step reads a few embedding rows, not the table
-        _layers = new LayerWeights[Layers];
-        for (int l = 0; l < Layers; l++)
+        _layers = new LayerWeights[layerCount];
+        for (int l = 0; l < layerCount; l++)
         {
             _layers[l] = new LayerWeights
             {
@@ -54,7 +55,7 @@ internal sealed class BenchModel : IDisposable
 
         _finalNorm = W(1, Hidden, 1f);
         _lmHead = W(Vocab, Hidden, 0.02f);
-        MatmulParams = (long)Layers * ((long)Shape.QkvWidth * Hidden + (long)Hidden * Shape.QWidth + 2L * Inter * Hidden + (long)Hidden * Inter);
+        MatmulParams = (long)layerCount * ((long)Shape.QkvWidth * Hidden + (long)Hidden * Shape.QWidth + 2L * Inter * Hidden + (long)Hidden * Inter);
         var table = new float[(long)maxModelLength * HeadDim];
         for (int p = 0; p < maxModelLength; p++)
         {
@@ -93,7 +94,10 @@ internal sealed class BenchModel : IDisposable
 
     public BackendTensor Logits { get; }
 
-    public KvCacheSpec CacheSpec(int blocks) => new(Layers, blocks, 16, KvHeads, HeadDim);
+    /// <summary>Decoder layers (the 8B model's 32 unless a smoke test asks fewer).</summary>
+    public int LayerCount { get; }
+
+    public KvCacheSpec CacheSpec(int blocks) => new(LayerCount, blocks, 16, KvHeads, HeadDim);
 
     /// <summary>One step: the same calls, in the same order, as LlamaModel.Forward (the layers are the same <see cref="DecoderLayerStack"/>).</summary>
     public void Forward(in StepBatch batch, BackendKvCache cache)

@@ -60,6 +60,35 @@ internal sealed class PersistentDecodeChecks(CudaBackend backend, Gpu gpu, Repor
         backend.PersistentDecode = false;
     }
 
+    /// <summary>
+    /// The checks on an 8B-shaped model of <paramref name="layers"/> layers with its own small cache, then single-stream
+    /// step times of the persistent kernel and the per-op path: a quick first call when the kernel changes.
+    /// </summary>
+    public void Smoke(int layers)
+    {
+        using var model = new BenchModel(backend, gpu, 2048, 256, 4096, layers);
+        using var cache = (CudaKvCache)backend.AllocateKvCache(model.CacheSpec(256));
+        gpu.Kernels.FillRandom(gpu.Stream, cache.Buffer.Pointer, cache.Buffer.Bytes / 2, 11, 1f);
+        Run(model, cache);
+        var builder = new StepBatchBuilder(2048, 256, 200, 16);
+        foreach (var persistent in new[] { true, false })
+        {
+            backend.PersistentDecode = persistent;
+            Step(model, cache, builder, 512, persistent, out _);
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            const int steps = 50;
+            for (int i = 0; i < steps; i++)
+            {
+                Step(model, cache, builder, 512, persistent, out _);
+            }
+
+            report.Timing(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"decode batch 1 ctx 512, {layers} layer(s), {(persistent ? "persistent" : "per-op")}: {sw.Elapsed.TotalMilliseconds / steps:F3} ms/step (with poisoning and a logits copy)"));
+        }
+
+        backend.PersistentDecode = false;
+    }
+
     // One decode step of one sequence at `ctx` tokens (the new one at ctx - 1); false when the step was not persistent.
     private bool Step(BenchModel model, CudaKvCache cache, StepBatchBuilder builder, int ctx, bool persistent, out float[] logits, int token = 7)
     {

@@ -5,6 +5,7 @@ using LlmServe.CudaCheck;
 
 // Usage (on the GPU machine):  LlmServe.CudaCheck [kernels] [nccl] [backend FIXTURES_DIR] [bench]   (default: all)
 //                              LlmServe.CudaCheck profile   (a few launches of the hot kernels, for ncu)
+//                              LlmServe.CudaCheck persistent [LAYERS]   (the persistent decode checks on a small model; 1 layer by default)
 //                              LlmServe.CudaCheck compile [sm_90]   (NVRTC only; needs no GPU)
 var libs = CudaLibraryOptions.FromProcessEnvironment();
 if (args.Length > 0 && args[0] == "compile")
@@ -38,6 +39,13 @@ using (backend)
         if (args.Contains("profile"))
         {
             new ProfileTargets(gpu, report).Run(3);
+        }
+
+        int p = Array.IndexOf(args, "persistent");
+        if (p >= 0)
+        {
+            int layers = p + 1 < args.Length && int.TryParse(args[p + 1], out var n) ? n : 1;
+            new PersistentDecodeChecks(backend, gpu, report).Smoke(layers);
         }
 
         if (all || args.Contains("kernels"))
