@@ -39,38 +39,10 @@ public sealed class FusedGateUpTests
     public void Pipeline_stages_fuse_and_hand_over_hidden_and_residual()
     {
         using var tmp = new TempModel(TinyModelSpec.For(ModelArchitecture.Llama, seed: 22) with { NumLayers = 4 });
-        using var whole = Load(tmp.Directory, new CpuBackend());
         using var fusing = new FusingCpuBackend(maxFusedRows: 4, MaxRows);
-        var options = new ModelLoadOptions { MaxBatchTokens = MaxRows, MaxSeqs = 4 };
-        using var stage0 = LlamaModel.Load(tmp.Directory, fusing, options with { LayerCount = 2 });
-        using var stage1 = LlamaModel.Load(tmp.Directory, fusing, options with { FirstLayer = 2 });
-        using var wholeCache = whole.AllocateKvCache(8);
-        using var cache0 = stage0.AllocateKvCache(8);
-        using var cache1 = stage1.AllocateKvCache(8);
-        var builder = new LlmServe.Inference.Backends.StepBatchBuilder(MaxRows, 4, 4, 16);
-        var hidden = new float[MaxRows * whole.HiddenSize];
-        var residual = new float[MaxRows * whole.HiddenSize];
-        var expected = new float[whole.VocabSize];
-        var actual = new float[whole.VocabSize];
-        var tokens = Enumerable.Range(0, 20).Select(i => (i * 7) % whole.VocabSize).ToArray();
 
         // A 12-token prefill (unfused: more rows than the backend fuses), then one-token decodes (fused).
-        for (int start = 0; start < tokens.Length; start += start == 0 ? 12 : 1)
-        {
-            int n = start == 0 ? 12 : 1;
-            builder.Clear();
-            builder.AddSequence(tokens.AsSpan(start, n), start, [0, 1], wantLogits: true);
-            var batch = builder.Build();
-            whole.Forward(batch, wholeCache);
-            whole.ReadLogits(expected);
-            stage0.Forward(batch, cache0);
-            stage0.ReadStageOutput(hidden, residual);
-            stage1.SetStageInput(hidden, residual, n);
-            stage1.Forward(batch, cache1);
-            stage1.ReadLogits(actual);
-            LogitAssert.Close(expected, actual, Tolerance, $"position {start}");
-        }
-
+        TwoStagePipeline.AssertMatchesWhole(tmp.Directory, fusing, fusing, MaxRows, promptTokens: 12, totalTokens: 20, Tolerance);
         Assert.True(fusing.FusedCalls > 0);
     }
 

@@ -40,37 +40,9 @@ public sealed class PersistentDecodeTests
     public void A_later_pipeline_stage_is_told_its_input_is_hidden_plus_residual()
     {
         using var tmp = new TempModel(TinyModelSpec.For(ModelArchitecture.Llama, seed: 32) with { NumLayers = 4 });
-        using var whole = Load(tmp.Directory, new CpuBackend());
         using var first = new FusingCpuBackend(maxFusedRows: 0, MaxRows, persistentDecode: true);
         using var second = new FusingCpuBackend(maxFusedRows: 0, MaxRows, persistentDecode: true);
-        var options = new ModelLoadOptions { MaxBatchTokens = MaxRows, MaxSeqs = 4 };
-        using var stage0 = LlamaModel.Load(tmp.Directory, first, options with { LayerCount = 2 });
-        using var stage1 = LlamaModel.Load(tmp.Directory, second, options with { FirstLayer = 2 });
-        using var wholeCache = whole.AllocateKvCache(8);
-        using var cache0 = stage0.AllocateKvCache(8);
-        using var cache1 = stage1.AllocateKvCache(8);
-        var builder = new LlmServe.Inference.Backends.StepBatchBuilder(MaxRows, 4, 4, 16);
-        var hidden = new float[MaxRows * whole.HiddenSize];
-        var residual = new float[MaxRows * whole.HiddenSize];
-        var expected = new float[whole.VocabSize];
-        var actual = new float[whole.VocabSize];
-        var tokens = Enumerable.Range(0, 16).Select(i => (i * 7) % whole.VocabSize).ToArray();
-        for (int start = 0; start < tokens.Length; start += start == 0 ? 10 : 1)
-        {
-            int n = start == 0 ? 10 : 1;
-            builder.Clear();
-            builder.AddSequence(tokens.AsSpan(start, n), start, [0, 1], wantLogits: true);
-            var batch = builder.Build();
-            whole.Forward(batch, wholeCache);
-            whole.ReadLogits(expected);
-            stage0.Forward(batch, cache0);
-            stage0.ReadStageOutput(hidden, residual);
-            stage1.SetStageInput(hidden, residual, n);
-            stage1.Forward(batch, cache1);
-            stage1.ReadLogits(actual);
-            LogitAssert.Close(expected, actual, Tolerance, $"position {start}");
-        }
-
+        TwoStagePipeline.AssertMatchesWhole(tmp.Directory, first, second, MaxRows, promptTokens: 10, totalTokens: 16, Tolerance);
         Assert.Equal(6, first.PersistentCalls);
         Assert.Equal(6, second.PersistentCalls);
         Assert.All(first.PersistentInputs, Assert.True);
