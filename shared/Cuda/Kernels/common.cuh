@@ -172,3 +172,51 @@ __device__ __forceinline__ float2 online_softmax_step(const float (&sc)[J][4], f
     alpha.y = alpha_b;
     return alpha;
 }
+
+// The last steps of the CUDA-core decode kernels (decode_attention.cu, decode_layers.cu), whose threads hold online-
+// softmax states (max m, sum l, sum p*v over 8 dims) per q head for groups of TPT threads (one token each): merge the
+// groups of each warp by shuffles, then lanes 0..TPT-1 store the warp's state, red [warp][G][D] and wml [warp][G][2]
+// (max, sum), for the warps' merge through shared memory. Lane c holds dims c*8..c*8+7 (tid % TPT == lane there).
+template <int GMAX, int TPT>
+__device__ __forceinline__ void store_warp_softmax_state(float (&m)[GMAX], float (&l)[GMAX], float (&acc)[GMAX][8], int G, int D,
+                                                         float* red, float* wml)
+{
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+#pragma unroll
+    for (int o = TPT; o < 32; o <<= 1)
+    {
+#pragma unroll
+        for (int g = 0; g < GMAX; g++)
+        {
+            if (g < G)
+            {
+                const float mo = __shfl_xor_sync(0xffffffffu, m[g], o);
+                const float lo = __shfl_xor_sync(0xffffffffu, l[g], o);
+                const float M = fmaxf(m[g], mo);
+                const float wa = m[g] == NEG_INF ? 0.f : __expf(m[g] - M);
+                const float wb = mo == NEG_INF ? 0.f : __expf(mo - M);
+                l[g] = l[g] * wa + lo * wb;
+#pragma unroll
+                for (int j = 0; j < 8; j++) acc[g][j] = acc[g][j] * wa + __shfl_xor_sync(0xffffffffu, acc[g][j], o) * wb;
+                m[g] = M;
+            }
+        }
+    }
+    if (lane < TPT)
+    {
+#pragma unroll
+        for (int g = 0; g < GMAX; g++)
+        {
+            if (g < G)
+            {
+#pragma unroll
+                for (int j = 0; j < 8; j++) red[(warp * G + g) * D + lane * 8 + j] = acc[g][j];
+                if (lane == 0)
+                {
+                    wml[(warp * G + g) * 2] = m[g];
+                    wml[(warp * G + g) * 2 + 1] = l[g];
+                }
+            }
+        }
+    }
+}

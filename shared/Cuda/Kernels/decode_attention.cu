@@ -83,7 +83,7 @@ __device__ void decode_attention_impl(const bf16* __restrict__ q, int q_stride, 
     extern __shared__ float smem[];
     const int G = hq / hkv;
     const int s = blockIdx.x, kvh = blockIdx.y, split = blockIdx.z, nsplit = gridDim.z;
-    const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+    const int tid = threadIdx.x;
     const int L = context_lens[s];
     const int start = split * part;
     const int end = min(L, start + part);
@@ -192,43 +192,7 @@ __device__ void decode_attention_impl(const bf16* __restrict__ q, int q_stride, 
     }
 
     // Merge the thread groups of each warp (same dims, other tokens), then the warps through shared memory.
-#pragma unroll
-    for (int o = TPT; o < 32; o <<= 1)
-    {
-#pragma unroll
-        for (int g = 0; g < GMAX; g++)
-        {
-            if (g < G)
-            {
-                const float mo = __shfl_xor_sync(0xffffffffu, m[g], o);
-                const float lo = __shfl_xor_sync(0xffffffffu, l[g], o);
-                const float M = fmaxf(m[g], mo);
-                const float wa = m[g] == NEG_INF ? 0.f : __expf(m[g] - M);
-                const float wb = mo == NEG_INF ? 0.f : __expf(mo - M);
-                l[g] = l[g] * wa + lo * wb;
-#pragma unroll
-                for (int j = 0; j < 8; j++) acc[g][j] = acc[g][j] * wa + __shfl_xor_sync(0xffffffffu, acc[g][j], o) * wb;
-                m[g] = M;
-            }
-        }
-    }
-    if (lane < TPT)
-    {
-#pragma unroll
-        for (int g = 0; g < GMAX; g++)
-        {
-            if (g < G)
-            {
-#pragma unroll
-                for (int j = 0; j < 8; j++) red[(warp * G + g) * D + c * 8 + j] = acc[g][j];
-                if (lane == 0)
-                {
-                    wml[(warp * G + g) * 2] = m[g];
-                    wml[(warp * G + g) * 2 + 1] = l[g];
-                }
-            }
-        }
-    }
+    store_warp_softmax_state<GMAX, TPT>(m, l, acc, G, D, red, wml);
     __syncthreads();
     decode_merge_warps(red, wml, G, D, s, kvh, hq, split, nsplit, out, partial_acc, partial_ml);
 }

@@ -435,7 +435,7 @@ __device__ void dl_attention_item(int kvh, int p, int P, int L, int pos, int slo
                                   const uint4 (&vp)[DL_PRELOAD])
 {
     constexpr int TPT = D / 8, TOK = DL_THREADS / TPT, HALF = D / 2;
-    const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+    const int tid = threadIdx.x;
     const int G = hq / hkv;
     const int part = (L + P - 1) / P;
     const int start = p * part, end = min(L, start + part);
@@ -538,43 +538,7 @@ __device__ void dl_attention_item(int kvh, int p, int P, int L, int pos, int slo
         }
     }
     // Merge the token groups of each warp, then the warps through shared memory.
-#pragma unroll
-    for (int o = TPT; o < 32; o <<= 1)
-    {
-#pragma unroll
-        for (int g = 0; g < DL_GMAX; g++)
-        {
-            if (g < G)
-            {
-                const float mo = __shfl_xor_sync(0xffffffffu, m[g], o);
-                const float lo = __shfl_xor_sync(0xffffffffu, l[g], o);
-                const float M = fmaxf(m[g], mo);
-                const float wa = m[g] == NEG_INF ? 0.f : __expf(m[g] - M);
-                const float wb = mo == NEG_INF ? 0.f : __expf(mo - M);
-                l[g] = l[g] * wa + lo * wb;
-#pragma unroll
-                for (int j = 0; j < 8; j++) acc[g][j] = acc[g][j] * wa + __shfl_xor_sync(0xffffffffu, acc[g][j], o) * wb;
-                m[g] = M;
-            }
-        }
-    }
-    if (lane < TPT)
-    {
-#pragma unroll
-        for (int g = 0; g < DL_GMAX; g++)
-        {
-            if (g < G)
-            {
-#pragma unroll
-                for (int j = 0; j < 8; j++) red[(warp * G + g) * D + c8 * 8 + j] = acc[g][j];
-                if (lane == 0)
-                {
-                    wml[(warp * G + g) * 2] = m[g];
-                    wml[(warp * G + g) * 2 + 1] = l[g];
-                }
-            }
-        }
-    }
+    store_warp_softmax_state<DL_GMAX, TPT>(m, l, acc, G, D, red, wml);
     __syncthreads();
     for (int i = tid; i < G * D; i += DL_THREADS)
     {
@@ -650,7 +614,7 @@ __device__ void dl_attention_item(int kvh, int p, int P, int L, int pos, int slo
     }
 }
 
-// Dynamic shared memory (the host's DecodeLayersSharedBytes): nslot 4 KB slots for each warp, then x (or the
+// Dynamic shared memory (the host's PersistentDecodeSharedBytes): nslot 4 KB slots for each warp, then x (or the
 // attention scratch), the residual stream, the slots' mbarriers, and 32 floats for reductions.
 template <int D>
 __device__ void decode_layers_impl(const DecodeLayer* __restrict__ layers, int num_layers, int residual_holds_input,
