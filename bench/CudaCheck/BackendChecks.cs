@@ -144,7 +144,8 @@ internal sealed class BackendChecks(CudaBackend cuda, Report report)
             $"CPU greedy vs transformers {agreeHf}/{totalHf}; graphs captured {cuda.CapturedGraphs}");
     }
 
-    private static int ArgMax(ReadOnlySpan<float> row)
+    /// <summary>Index of the largest value (the first of equals): the greedy token of a logits row.</summary>
+    internal static int ArgMax(ReadOnlySpan<float> row)
     {
         int best = 0;
         for (int i = 1; i < row.Length; i++)

@@ -33,9 +33,9 @@ internal sealed class PersistentDecodeChecks(CudaBackend backend, Gpu gpu, Repor
                 Step(model, cache, builder, ctx, persistent: false, out var expected);
                 Step(model, cache, builder, ctx, persistent: true, out var actual);
                 var cmp = Compare.Of(actual, expected);
-                bool sameArgmax = ArgMax(actual) == ArgMax(expected);
+                bool sameArgmax = BackendChecks.ArgMax(actual) == BackendChecks.ArgMax(expected);
                 report.Check($"persistent decode ctx {ctx}: logits match the per-op path ({(tensorCores ? "tensor-core" : "CUDA-core")} attention; poisoned buffers)",
-                    cmp.Passes(Tolerance) && sameArgmax, $"{cmp}; argmax {ArgMax(actual)} vs {ArgMax(expected)}");
+                    cmp.Passes(Tolerance) && sameArgmax, $"{cmp}; argmax {BackendChecks.ArgMax(actual)} vs {BackendChecks.ArgMax(expected)}");
             }
         }
 
@@ -49,7 +49,7 @@ internal sealed class PersistentDecodeChecks(CudaBackend backend, Gpu gpu, Repor
             for (int i = 0; i < 24; i++)
             {
                 Step(model, cache, builder, 512 + i, persistent: run == 1, out var logits, token);
-                token = ArgMax(logits);
+                token = BackendChecks.ArgMax(logits);
                 tokens[run][i] = token;
             }
         }
@@ -103,16 +103,5 @@ internal sealed class PersistentDecodeChecks(CudaBackend backend, Gpu gpu, Repor
         logits = new float[BenchModel.Vocab];
         backend.CopyToHost(model.Logits, 1, logits);
         return model.LastStepPersistent == persistent;
-    }
-
-    private static int ArgMax(float[] v)
-    {
-        int best = 0;
-        for (int i = 1; i < v.Length; i++)
-        {
-            best = v[i] > v[best] ? i : best;
-        }
-
-        return best;
     }
 }

@@ -98,10 +98,10 @@ public sealed partial class CudaBackend : IPersistentDecodeLayers
         }
 
         var shape = set.Shape;
-        var (accFloats, _, _) = KernelLibrary.PersistentDecodeScratch(plan, shape.NumHeads, shape.NumKvHeads);
+        var (accFloats, _, syncBytes) = KernelLibrary.PersistentDecodeScratch(plan, shape.NumHeads, shape.NumKvHeads);
         ulong acc = _pdScratch!.Pointer;
         ulong ml = acc + (ulong)(4 * accFloats);
-        ulong sync = _pdScratch.At(_pdScratch.Bytes - SyncBytes(plan, shape));
+        ulong sync = _pdScratch.At(_pdScratch.Bytes - syncBytes);
         _ropeRows = table.Rows;
         var args = new PersistentDecodeArgs(layerTable.Pointer, set.Layers.Count, residualHoldsInput, hidden.Pointer, residual.Pointer, qkv.Pointer,
             attn.Pointer, act.Pointer, acc, ml, sync, _step.Positions, _step.Slots, _step.BlockTables, _step.ContextLengths, table.Pointer,
@@ -120,9 +120,6 @@ public sealed partial class CudaBackend : IPersistentDecodeLayers
             set();
         }
     }
-
-    private static long SyncBytes(PersistentDecodePlan plan, AttentionShape shape) =>
-        KernelLibrary.PersistentDecodeScratch(plan, shape.NumHeads, shape.NumKvHeads).SyncBytes;
 
     // The kernel's plan for these layers, or null (with the reason) when a layer or the shape is not what it takes.
     private PersistentDecodePlan? PlanFor(DecodeLayerSet set, out string? refusal)

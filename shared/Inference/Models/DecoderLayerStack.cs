@@ -15,13 +15,6 @@ public sealed class DecoderLayerStack
     private readonly IFusedGateUpActivation? _fused;
     private readonly IPersistentDecodeLayers? _persistent;
     private readonly DecodeLayerSet _set;
-    private readonly IReadOnlyList<LayerWeights> _layers;
-    private readonly LayerActivations _a;
-    private readonly AttentionShape _shape;
-    private readonly BackendTensor _cosSin;
-    private readonly int _intermediateSize;
-    private readonly float _epsilon;
-    private readonly float _scale;
 
     public DecoderLayerStack(IBackend backend, IReadOnlyList<LayerWeights> layers, LayerActivations activations, AttentionShape shape,
                              BackendTensor cosSin, int intermediateSize, float rmsNormEpsilon)
@@ -29,14 +22,7 @@ public sealed class DecoderLayerStack
         _backend = backend;
         _fused = backend as IFusedGateUpActivation;
         _persistent = backend as IPersistentDecodeLayers;
-        _layers = layers;
-        _a = activations;
-        _shape = shape;
-        _cosSin = cosSin;
-        _intermediateSize = intermediateSize;
-        _epsilon = rmsNormEpsilon;
-        _scale = 1f / MathF.Sqrt(shape.HeadDim);
-        _set = new DecodeLayerSet(layers, activations, shape, cosSin, intermediateSize, rmsNormEpsilon, _scale);
+        _set = new DecodeLayerSet(layers, activations, shape, cosSin, intermediateSize, rmsNormEpsilon, 1f / MathF.Sqrt(shape.HeadDim));
     }
 
     /// <summary>Whether the last <see cref="Run"/> used the fused gate_up.</summary>
@@ -60,40 +46,43 @@ public sealed class DecoderLayerStack
 
         bool fuse = _fused is not null && _fused.FusesGateUpActivation(rows);
         LastRunFused = fuse;
-        for (int i = 0; i < _layers.Count; i++)
+        var (layers, a, shape, cosSin) = (_set.Layers, _set.Activations, _set.Shape, _set.CosSin);
+        int intermediateSize = _set.IntermediateSize;
+        float epsilon = _set.RmsNormEpsilon, scale = _set.AttentionScale;
+        for (int i = 0; i < layers.Count; i++)
         {
-            var layer = _layers[i];
+            var layer = layers[i];
             if (i == 0 && residualHoldsInput)
             {
-                _backend.RmsNorm(_a.Residual, layer.InputNorm, _epsilon, _a.Normed, rows);
+                _backend.RmsNorm(a.Residual, layer.InputNorm, epsilon, a.Normed, rows);
             }
             else
             {
-                _backend.AddRmsNorm(_a.Hidden, _a.Residual, layer.InputNorm, _epsilon, _a.Normed, rows);
+                _backend.AddRmsNorm(a.Hidden, a.Residual, layer.InputNorm, epsilon, a.Normed, rows);
             }
 
-            _backend.Linear(_a.Normed, layer.Qkv, layer.QkvBias, _a.Qkv, rows);
+            _backend.Linear(a.Normed, layer.Qkv, layer.QkvBias, a.Qkv, rows);
             if (layer.QNorm is not null && layer.KNorm is not null)
             {
-                _backend.HeadRmsNorm(_a.Qkv, 0, _shape.NumHeads, _shape.HeadDim, layer.QNorm, _epsilon, rows);
-                _backend.HeadRmsNorm(_a.Qkv, _shape.QWidth, _shape.NumKvHeads, _shape.HeadDim, layer.KNorm, _epsilon, rows);
+                _backend.HeadRmsNorm(a.Qkv, 0, shape.NumHeads, shape.HeadDim, layer.QNorm, epsilon, rows);
+                _backend.HeadRmsNorm(a.Qkv, shape.QWidth, shape.NumKvHeads, shape.HeadDim, layer.KNorm, epsilon, rows);
             }
 
-            _backend.RopeAndWriteKv(_a.Qkv, _shape, _cosSin, cache, i);
-            _backend.Attention(_a.Qkv, _shape, cache, i, _scale, _a.Attention);
-            _backend.Linear(_a.Attention, layer.Output, layer.OutputBias, _a.Hidden, rows);
-            _backend.AddRmsNorm(_a.Hidden, _a.Residual, layer.PostAttentionNorm, _epsilon, _a.Normed, rows);
+            _backend.RopeAndWriteKv(a.Qkv, shape, cosSin, cache, i);
+            _backend.Attention(a.Qkv, shape, cache, i, scale, a.Attention);
+            _backend.Linear(a.Attention, layer.Output, layer.OutputBias, a.Hidden, rows);
+            _backend.AddRmsNorm(a.Hidden, a.Residual, layer.PostAttentionNorm, epsilon, a.Normed, rows);
             if (fuse)
             {
-                _fused!.LinearSiluAndMul(_a.Normed, layer.GateUp, _a.Activated, _intermediateSize, rows);
+                _fused!.LinearSiluAndMul(a.Normed, layer.GateUp, a.Activated, intermediateSize, rows);
             }
             else
             {
-                _backend.Linear(_a.Normed, layer.GateUp, null, _a.GateUp, rows);
-                _backend.SiluAndMul(_a.GateUp, _a.Activated, _intermediateSize, rows);
+                _backend.Linear(a.Normed, layer.GateUp, null, a.GateUp, rows);
+                _backend.SiluAndMul(a.GateUp, a.Activated, intermediateSize, rows);
             }
 
-            _backend.Linear(_a.Activated, layer.Down, null, _a.Hidden, rows);
+            _backend.Linear(a.Activated, layer.Down, null, a.Hidden, rows);
         }
     }
 }
