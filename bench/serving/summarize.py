@@ -80,17 +80,19 @@ def main():
           f"{fmt(r['mean_itl_ms'], 2)} / {fmt(r['p99_itl_ms'], 2)} | {fmt(r['mean_e2el_ms'])} / {fmt(r['p99_e2el_ms'])} |")
     p()
     p("## Against the floor of each workload")
-    p("Floor = max(prefill FLOPs / GEMM rate, decode bytes / bandwidth, last arrival); decode bytes = weights × the steps a perfect "
-      "batcher needs at the concurrency + the KV every generated token reads. TTFT/TPOT floors are for a request alone on the card.")
+    p("Floor (strict) = max(prefill FLOPs / GEMM rate, decode bytes / bandwidth, last arrival); decode bytes = weights × the steps a perfect "
+      "batcher needs at the concurrency + the KV every generated token reads. Floor (serial) = prefill time plus decode time, the "
+      "serving-benchmark issue's definition (its ~29 s for workload a on the H100); the strict floor assumes the two overlap perfectly. "
+      "TTFT/TPOT floors are for a request alone on the card.")
     p()
-    p("| workload | in / out tokens | measured s | floor s (strict) | floor s (serial) | % of floor | out tok/s | floor out tok/s | TTFT mean / floor | TPOT mean / floor |")
-    p("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    p("| workload | in / out tokens | measured s | floor s (strict) | floor s (serial) | % of strict floor | % of serial floor | out tok/s | floor out tok/s | TTFT mean / floor | TPOT mean / floor |")
+    p("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, r in rows:
         f = r.get("floor")
         if not f:
             continue
         p(f"| {name} | {r['total_input_tokens']:,} / {r['total_output_tokens']:,} | {fmt(r['duration'], 2)} | {fmt(f['duration_s'], 2)} | "
-          f"{fmt(f['serial_duration_s'], 2)} | {fmt(f['percent_of_floor'])}% | {fmt(r['output_throughput'])} | {fmt(f['output_throughput'])} | "
+          f"{fmt(f['serial_duration_s'], 2)} | {fmt(f['percent_of_floor'])}% | {fmt(100 * f['serial_duration_s'] / r['duration'])}% | {fmt(r['output_throughput'])} | {fmt(f['output_throughput'])} | "
           f"{fmt(r['mean_ttft_ms'])} / {fmt(f['mean_ttft_ms'], 2)} | {fmt(r['mean_tpot_ms'], 2)} / {fmt(f['mean_tpot_ms'], 2)} |")
     errors = [(n, e) for n, r in rows for e in r.get("errors", [])]
     if errors:

@@ -69,6 +69,12 @@ public sealed class WorkerOptions : IValidatableObject
 
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How often the stage logs what its steps did (steps, decode rows, chunk tokens, share of the time spent executing);
+    /// zero turns the report off. Windows without steps log nothing.
+    /// </summary>
+    public TimeSpan StepStatisticsInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long a later stage waits for the previous stage's activations of a step.</summary>
     public TimeSpan StageInputTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -81,6 +87,10 @@ public sealed class WorkerOptions : IValidatableObject
         if (HeartbeatInterval <= TimeSpan.Zero)
         {
             yield return new ValidationResult("Worker:HeartbeatInterval must be positive.");
+        }
+        if (StepStatisticsInterval < TimeSpan.Zero)
+        {
+            yield return new ValidationResult("Worker:StepStatisticsInterval must be zero (off) or positive.");
         }
         if (!string.IsNullOrWhiteSpace(LayerSplit))
         {

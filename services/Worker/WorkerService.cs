@@ -6,6 +6,7 @@ using LlmServe.Cuda.Backend;
 using LlmServe.Inference.Backends;
 using LlmServe.Inference.Models;
 using LlmServe.Messaging;
+using LlmServe.Worker.Statistics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -174,6 +175,7 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
         string? nextStageSubject = runtime.Model.IsLastStage ? null : Subjects.Hidden(_options.Model, _options.ReplicaId, _options.StageIndex + 1);
         string rollCallSubject = Subjects.RollCall(_options.Model, _options.ReplicaId);
         var queue = _work;
+        var statistics = new StepStatistics(_options.StepStatisticsInterval, Stopwatch.GetTimestamp());
         await foreach (var message in queue.Reader.ReadAllAsync(cancellationToken))
         {
             if (message.Subject == rollCallSubject)
@@ -223,8 +225,11 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
                         LogActivations(logger, "taken", plan.StepId, input.StepId, input.Rows, PayloadFingerprint.Of(input.Hidden.Span), PayloadFingerprint.Of(input.Residual.Span));
                     }
                 }
+                long executeStart = Stopwatch.GetTimestamp();
                 var outcome = runtime.Execute(plan, input);
+                long executeEnd = Stopwatch.GetTimestamp();
                 Volatile.Write(ref _lastStepId, plan.StepId);
+                RecordStep(statistics, plan, executeEnd - executeStart, executeEnd);
                 if (outcome.Hidden is not null && nextStageSubject is not null)
                 {
                     if (trace)
@@ -305,6 +310,29 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
         _runtime?.Dispose();
         base.Dispose();
     }
+
+    private void RecordStep(StepStatistics statistics, StepPlan plan, long elapsedTicks, long now)
+    {
+        if (!statistics.Enabled)
+        {
+            return;
+        }
+        int chunkTokens = 0;
+        foreach (var sequence in plan.Sequences)
+        {
+            chunkTokens += sequence.TokenIds.Count;
+        }
+        statistics.Record(plan.DecodeSequenceIds.Count, chunkTokens, elapsedTicks);
+        if (statistics.TryTakeReport(now, out var report))
+        {
+            LogStepStatistics(logger, _options.StageIndex, report.Steps, report.WindowSeconds, report.BusyPercent, report.MeanStepMilliseconds,
+                report.LongestStepSeconds * 1000, report.DecodeRows, report.ChunkTokens, report.TokensPerSecond);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stage {Stage} steps: {Steps} in {WindowSeconds:0.0} s, busy {BusyPercent:0.0}%, mean {MeanStepMs:0.00} ms, longest {LongestStepMs:0.00} ms; {DecodeRows} decode rows + {ChunkTokens} chunk tokens = {TokensPerSecond:0} tokens/s")]
+    private static partial void LogStepStatistics(ILogger logger, int stage, int steps, double windowSeconds, double busyPercent, double meanStepMs,
+        double longestStepMs, long decodeRows, long chunkTokens, double tokensPerSecond);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Worker for {Model}: stage {Stage}/{Stages}, layers {First}-{Last} on {Device}; KV cache: {Blocks} blocks = {Tokens} tokens; loaded in {Seconds:0.0} s")]
     private static partial void LogLoaded(ILogger logger, string model, int stage, int stages, int first, int last, string device, int blocks, int tokens, double seconds);

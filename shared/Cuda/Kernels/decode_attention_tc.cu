@@ -43,17 +43,25 @@ __device__ void decode_attention_tc_impl(const bf16* __restrict__ q, int q_strid
     __syncthreads();
 
     // Every K and V byte of the partition is requested at once, straight into shared memory (whole 16-key groups;
-    // keys past the end are zero-filled), so a CTA keeps its whole working set in flight.
+    // keys past the end are zero-filled), so a CTA keeps its whole working set in flight. Two commit groups: the
+    // first 64 keys (each warp's first 16-key group), then the rest, so the warps start on the first half while the
+    // second is still landing.
     const int keys = (n + 15) & ~15;
-    for (int i = tid; i < keys * (D / 8); i += DEC_THREADS)
+#pragma unroll
+    for (int h = 0; h < 2; h++)
     {
-        const int key = i / (D / 8), c = i % (D / 8);
-        const int kpos = start + key;
-        size_t off = 0;
-        if (kpos < end) off = ((((size_t)blk_s[(kpos >> bs_shift) - first_blk] * hkv + kvh) << bs_shift) + (kpos & bs_mask)) * D + c * 8;
-        const int bytes = kpos < end ? 16 : 0;
-        cp_async16(smem_addr(Ks + key * LD + c * 8), k_cache + off, bytes);
-        cp_async16(smem_addr(Vs + key * LD + c * 8), v_cache + off, bytes);
+        const int first = h == 0 ? 0 : min(keys, 64), last = h == 0 ? min(keys, 64) : keys;
+        for (int i = first * (D / 8) + tid; i < last * (D / 8); i += DEC_THREADS)
+        {
+            const int key = i / (D / 8), c = i % (D / 8);
+            const int kpos = start + key;
+            size_t off = 0;
+            if (kpos < end) off = ((((size_t)blk_s[(kpos >> bs_shift) - first_blk] * hkv + kvh) << bs_shift) + (kpos & bs_mask)) * D + c * 8;
+            const int bytes = kpos < end ? 16 : 0;
+            cp_async16(smem_addr(Ks + key * LD + c * 8), k_cache + off, bytes);
+            cp_async16(smem_addr(Vs + key * LD + c * 8), v_cache + off, bytes);
+        }
+        cp_async_commit();
     }
 
     // A fragments of q while the copies fly: row g is head kvh*G + g, row g + 8 head kvh*G + g + 8; rows past G are zero.
@@ -75,12 +83,17 @@ __device__ void decode_attention_tc_impl(const bf16* __restrict__ q, int q_strid
 #pragma unroll
     for (int j = 0; j < DT; j++) o[j][0] = o[j][1] = o[j][2] = o[j][3] = 0.f;
     float m_a = NEG_INF, m_b = NEG_INF, l_a = 0.f, l_b = 0.f;
-    cp_async_wait_all();
-    __syncthreads();
 
-    // Warp w takes the 16-key groups w, w + 4, ...
-    for (int grp = warp; grp * 16 < n; grp += 4)
+    // Warp w takes the 16-key groups w and w + 4 (a partition holds at most 128 keys, KernelLibrary.DecodePartition):
+    // the first from the first commit group, the second after the rest has landed.
+#pragma unroll 1
+    for (int h = 0; h < 2; h++)
     {
+        if (h == 0) cp_async_wait_one();
+        else cp_async_wait_all();
+        __syncthreads();
+        const int grp = warp + 4 * h;
+        if (grp * 16 >= n) continue;
         const int row0 = grp * 16, key0 = start + row0;
 
         // S = Q K^T over 16 keys: two 8-key tiles; ldmatrix x4 gives b0, b1 of k-steps kk and kk + 1.
