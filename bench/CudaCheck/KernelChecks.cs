@@ -368,6 +368,10 @@ internal sealed class KernelChecks(Gpu gpu, Report report)
             (new[] { 40 }, 4, 2, 16),
             (new[] { 600, 3 }, 8, 2, 256),
             (new[] { 1, 64, 65, 2000 }, 32, 2, 64),
+            // Large batches: the tensor-core kernel takes few long partitions (two of 640 keys here, one of 768 below;
+            // DecodePartitionPolicy), the CUDA-core kernel 128-key ones.
+            (LargeBatch(160, 1200), 32, 8, 128),
+            (LargeBatch(400, 700), 32, 8, 64),
         };
         // Grouped heads of 64 or 128 dims run on tensor cores by default; each case also runs on the CUDA-core kernel.
         foreach (var ((contexts, hq, hkv, d), tensorCores) in cases.SelectMany(c => new[] { (c, true), (c, false) }))
@@ -380,7 +384,7 @@ internal sealed class KernelChecks(Gpu gpu, Report report)
             ulong dq = gpu.Bf16(q), dt = gpu.Ints(tables), dc = gpu.Ints(contexts);
             ulong o = gpu.PoisonedBf16((long)seqs * hq * d);
             int splits = KernelLibrary.DecodeSplits(contexts.Max());
-            int count = gpu.Kernels.DecodePartitioning(seqs, hkv, splits).Count;
+            int count = gpu.Kernels.DecodePartitioning(seqs, hq, hkv, d, bs, splits).Count;
             ulong acc = gpu.PoisonedF32((long)seqs * hq * count * d), ml = gpu.PoisonedF32((long)seqs * hq * count * 2);
             double scale = 1 / Math.Sqrt(d);
             gpu.Kernels.DecodeAttention(gpu.Stream, dq, qStride, o, acc, ml, k, v, dt, stride, dc, seqs, hq, hkv, d, bs, (float)scale, splits);
@@ -397,12 +401,25 @@ internal sealed class KernelChecks(Gpu gpu, Report report)
 
             var cmp = Compare.Of(got, want);
             bool tc = tensorCores && hq / hkv >= 2 && d is 64 or 128;
-            report.Check($"decode attention ctx=[{string.Join(',', contexts)}] hq={hq} hkv={hkv} d={d} partitions={count} {(tc ? "tensor cores" : "cuda cores")}", cmp.Passes(Bf16Tol), cmp.ToString());
+            string ctx = contexts.Length <= 8 ? string.Join(',', contexts) : $"{contexts.Length} seqs of 1..{contexts.Max()}";
+            int partition = gpu.Kernels.DecodePartitioning(seqs, hq, hkv, d, bs, splits).Partition;
+            report.Check($"decode attention ctx=[{ctx}] hq={hq} hkv={hkv} d={d} partitions={count}x{partition} {(tc ? "tensor cores" : "cuda cores")}", cmp.Passes(Bf16Tol), cmp.ToString());
         }
 
         gpu.Kernels.DecodeOnTensorCores = true;
 
         gpu.FreeAll();
+    }
+
+    // Context lengths of a large decode batch: random in 1..max, with the edges (1, max, whole tiles) among them.
+    private int[] LargeBatch(int seqs, int max)
+    {
+        var contexts = Enumerable.Range(0, seqs).Select(_ => 1 + _random.Rng.Next(max)).ToArray();
+        contexts[0] = 1;
+        contexts[1] = max;
+        contexts[2] = 64;
+        contexts[3] = 128;
+        return contexts;
     }
 
     private void PrefillAttention()

@@ -42,8 +42,8 @@ internal sealed class ProfileTargets(Gpu gpu, Report report)
         var dtable = gpu.Ints([.. Enumerable.Range(0, seqs * per)]);
         var dlens = gpu.Ints([.. Enumerable.Repeat(ctx, seqs)]);
         int splits = KernelLibrary.DecodeSplits(ctx);
-        var scratch = gpu.Alloc(Math.Max(16, k.DecodeScratchBytes(seqs, Heads, KvHeads, HeadDim, splits))).Pointer;
-        int count = k.DecodePartitioning(seqs, KvHeads, splits).Count;
+        var scratch = gpu.Alloc(Math.Max(16, k.DecodeScratchBytes(seqs, Heads, KvHeads, HeadDim, BlockSize, splits))).Pointer;
+        int count = k.DecodePartitioning(seqs, Heads, KvHeads, HeadDim, BlockSize, splits).Count;
         ulong ml = scratch + (4UL * seqs * Heads * (ulong)count * HeadDim);
         for (int i = 0; i < reps; i++)
         {

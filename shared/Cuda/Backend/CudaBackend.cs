@@ -375,7 +375,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IGreedyLogitsReader, 
             int seqs = Rows(_step.NumSeqs);
             int splits = _mode != StepMode.Eager ? _key.Splits : KernelLibrary.DecodeSplits(_step.MaxContextLength);
             // Sized in warm-up too: the capture that follows must not reallocate the split scratch.
-            var (acc, ml) = DecodeScratch(seqs, shape, splits);
+            var (acc, ml) = DecodeScratch(seqs, shape, spec.BlockSize, splits);
             _kernels.DecodeAttention(_stream, t.Pointer, t.Cols, o.Pointer, acc, ml, kv.Keys(layer), kv.Values(layer), _step.BlockTables,
                 _step.TableStride, _step.ContextLengths, seqs, shape.NumHeads, shape.NumKvHeads, shape.HeadDim, spec.BlockSize, scale, splits);
         }
@@ -387,7 +387,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IGreedyLogitsReader, 
             if (decodes > 0)
             {
                 int splits = KernelLibrary.DecodeSplits(_step.LeadingDecodeMaxContext);
-                var (acc, ml) = DecodeScratch(decodes, shape, splits);
+                var (acc, ml) = DecodeScratch(decodes, shape, spec.BlockSize, splits);
                 _kernels.DecodeAttention(_stream, t.Pointer, t.Cols, o.Pointer, acc, ml, kv.Keys(layer), kv.Values(layer), _step.BlockTables,
                     _step.TableStride, _step.ContextLengths, decodes, shape.NumHeads, shape.NumKvHeads, shape.HeadDim, spec.BlockSize, scale, splits);
             }
@@ -665,15 +665,15 @@ public sealed unsafe partial class CudaBackend : IBackend, IGreedyLogitsReader, 
     }
 
     // The decode kernel's split-K scratch: accumulators, then (max, sum) pairs; (0, 0) when the launch does not split.
-    private (ulong Acc, ulong Ml) DecodeScratch(int seqs, AttentionShape shape, int splits)
+    private (ulong Acc, ulong Ml) DecodeScratch(int seqs, AttentionShape shape, int blockSize, int splits)
     {
-        long bytes = _kernels.DecodeScratchBytes(seqs, shape.NumHeads, shape.NumKvHeads, shape.HeadDim, splits);
+        long bytes = _kernels.DecodeScratchBytes(seqs, shape.NumHeads, shape.NumKvHeads, shape.HeadDim, blockSize, splits);
         if (bytes == 0)
         {
             return (0, 0);
         }
 
-        int count = _kernels.DecodePartitioning(seqs, shape.NumKvHeads, splits).Count;
+        int count = _kernels.DecodePartitioning(seqs, shape.NumHeads, shape.NumKvHeads, shape.HeadDim, blockSize, splits).Count;
         var partials = EnsurePartials(bytes);
         return (partials.Pointer, partials.At(4L * seqs * shape.NumHeads * count * shape.HeadDim));
     }

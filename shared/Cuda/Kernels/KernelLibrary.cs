@@ -10,10 +10,7 @@ namespace LlmServe.Cuda.Kernels;
 public sealed unsafe partial class KernelLibrary : IDisposable
 {
     /// <summary>Context partition of the split-K decode kernel (PARTITION in decode_attention.cu).</summary>
-    public const int DecodePartition = 128;
-
-    /// <summary>Smallest partition a small decode batch is split into (a quarter of <see cref="DecodePartition"/>).</summary>
-    public const int MinDecodePartition = 32;
+    public const int DecodePartition = DecodePartitionPolicy.Partition;
 
     private const uint DecodeThreads = 128;
     private const int RopeHeadsPerWarp = 4;   // ROPE_HEADS_PER_WARP in rope_cache.cu
@@ -158,25 +155,21 @@ public sealed unsafe partial class KernelLibrary : IDisposable
     public static int DecodeSplits(int maxContext) => Math.Max(1, (maxContext + DecodePartition - 1) / DecodePartition);
 
     /// <summary>
-    /// Partition size and count for a decode launch over <paramref name="splits"/> full-size partitions: a batch too
-    /// small to give every SM two CTAs gets partitions of 64 or 32 tokens, so each CTA's dependent load rounds are fewer
-    /// (one stream at 512 tokens is otherwise 32 CTAs on 132 SMs, each walking 128 tokens).
+    /// Partition length and count of a decode launch (<see cref="DecodePartitionPolicy"/>): short partitions for a
+    /// small batch, and on the tensor-core kernel few long ones for a large batch.
     /// </summary>
-    public (int Partition, int Count) DecodePartitioning(int seqs, int kvHeads, int splits)
-    {
-        int partition = DecodePartition;
-        while (partition > MinDecodePartition && (long)seqs * kvHeads * splits * (DecodePartition / partition) < 2L * _sms)
-        {
-            partition /= 2;
-        }
+    public (int Partition, int Count) DecodePartitioning(int seqs, int heads, int kvHeads, int headDim, int blockSize, int splits) =>
+        DecodePartitionPolicy.Choose(_sms, seqs, kvHeads, splits,
+            DecodeUsesTensorCores(heads, kvHeads, headDim) && blockSize >= DecodePartitionPolicy.LongPartitionMinBlockSize);
 
-        return (partition, splits * (DecodePartition / partition));
-    }
+    /// <summary>Whether a decode launch of this head layout runs the tensor-core kernel.</summary>
+    public bool DecodeUsesTensorCores(int heads, int kvHeads, int headDim) =>
+        DecodeOnTensorCores && heads / kvHeads >= 2 && _decodeTensorCores.ContainsKey(headDim);
 
     /// <summary>Bytes of split-K scratch a decode launch needs (0 when it writes its output directly).</summary>
-    public long DecodeScratchBytes(int seqs, int heads, int kvHeads, int headDim, int splits)
+    public long DecodeScratchBytes(int seqs, int heads, int kvHeads, int headDim, int blockSize, int splits)
     {
-        int count = DecodePartitioning(seqs, kvHeads, splits).Count;
+        int count = DecodePartitioning(seqs, heads, kvHeads, headDim, blockSize, splits).Count;
         return count == 1 ? 0 : (4L * seqs * heads * count * headDim) + (4L * seqs * heads * count * 2);
     }
 
@@ -317,10 +310,10 @@ public sealed unsafe partial class KernelLibrary : IDisposable
                                 int seqs, int heads, int kvHeads, int headDim, int blockSize, float scale, int splits)
     {
         var g = heads / kvHeads;
-        bool tensorCores = DecodeOnTensorCores && g >= 2 && _decodeTensorCores.ContainsKey(headDim);
+        bool tensorCores = DecodeUsesTensorCores(heads, kvHeads, headDim);
         var fn = tensorCores ? _decodeTensorCores[headDim] : _decode[(headDim, GroupBucket(g))];
         uint smem = (uint)(tensorCores ? DecodeTensorCoreSharedBytes(headDim, g) : DecodeSharedBytes(headDim, GroupBucket(g)));
-        var (partition, count) = DecodePartitioning(seqs, kvHeads, splits);
+        var (partition, count) = DecodePartitioning(seqs, heads, kvHeads, headDim, blockSize, splits);
         void** a = stackalloc void*[15];
         a[0] = &q; a[1] = &qStride; a[2] = &output; a[3] = &partialAcc; a[4] = &partialMl; a[5] = &kCache; a[6] = &vCache;
         a[7] = &blockTables; a[8] = &maxBlocks; a[9] = &contextLens; a[10] = &heads; a[11] = &kvHeads; a[12] = &blockSize; a[13] = &scale;

@@ -3,11 +3,17 @@
 // of the bandwidth floor at batch (bench/cuda/KERNELS.md). Here the G query heads sharing a KV head are the rows of an
 // m16n8k16 MMA tile (rows past G are zero), so q.K^T and P.V are MMAs and the CUDA cores only run the softmax.
 //
-// Same grid, partitions, outputs and split-K partials as decode_attention_d*_g* (the reduce kernel merges both):
-// one CTA per (sequence, kv head, partition of <= 128 keys), 4 warps. The partition's K and V are copied into shared
-// memory at once (cp.async, no register staging: about 70 KB in flight a CTA at D = 128) and read by ldmatrix as in
-// prefill_attention.cu; each warp takes 16-key groups with its own online softmax, and the warps merge at the end.
-// Dynamic shared memory: DecodeTensorCoreSharedBytes on the host.
+// Same grid, outputs and split-K partials as decode_attention_d*_g* (the reduce kernel merges both): one CTA per
+// (sequence, kv head, partition), 4 warps. A partition may be longer than the CUDA-core kernel's 128 keys (up to
+// DTC_MAX_PART; the host gives large batches one or a few long partitions, so they skip the split-K partials and the
+// reduce kernel): its keys stream through two 64-key tiles of shared memory by cp.async (no register staging; the
+// next tile lands while this one is computed, two tiles = about 70 KB a CTA at D = 128) and are read by ldmatrix as in
+// prefill_attention.cu. Warp w takes the w-th 16 keys of every tile with its own online softmax; the warps merge at
+// the end. Dynamic shared memory: DecodeTensorCoreSharedBytes on the host.
+
+#define DTC_TILE 64
+#define DTC_MAX_PART 2048   // KernelLibrary.DecodeTensorCoreMaxPartition; block ids of a partition: DTC_MAX_PART / 16 + 1
+                            // at block size >= 16 (longer partitions need that), PARTITION + 1 at any block size
 
 template <int D>
 __device__ void decode_attention_tc_impl(const bf16* __restrict__ q, int q_stride, bf16* __restrict__ out,
@@ -20,9 +26,9 @@ __device__ void decode_attention_tc_impl(const bf16* __restrict__ q, int q_strid
     constexpr int KS = D / 16;      // k-steps of q.K^T (even: D is 64 or 128)
     constexpr int DT = D / 8;       // 8-wide output tiles of P.V
     extern __shared__ bf16 dtc_smem[];
-    __shared__ int blk_s[PARTITION + 1];
-    bf16* Ks = dtc_smem;                    // [PARTITION][LD]: the whole partition's keys
-    bf16* Vs = dtc_smem + PARTITION * LD;
+    __shared__ int blk_s[DTC_MAX_PART / 16 + 1];
+    bf16* Kb = dtc_smem;                        // [2][DTC_TILE][LD]: two tiles of keys
+    bf16* Vb = dtc_smem + 2 * DTC_TILE * LD;    // [2][DTC_TILE][LD]: their values
 
     const int G = hq / hkv;
     const int s = blockIdx.x, kvh = blockIdx.y, split = blockIdx.z, nsplit = gridDim.z;
@@ -42,27 +48,28 @@ __device__ void decode_attention_tc_impl(const bf16* __restrict__ q, int q_strid
     }
     __syncthreads();
 
-    // Every K and V byte of the partition is requested at once, straight into shared memory (whole 16-key groups;
-    // keys past the end are zero-filled), so a CTA keeps its whole working set in flight. Two commit groups: the
-    // first 64 keys (each warp's first 16-key group), then the rest, so the warps start on the first half while the
-    // second is still landing.
-    const int keys = (n + 15) & ~15;
-#pragma unroll
-    for (int h = 0; h < 2; h++)
+    // Tile t's K and V into buffer t & 1, straight into shared memory; keys past the end are zero-filled.
+    const int tiles = (n + DTC_TILE - 1) / DTC_TILE;
+    auto load_tile = [&](int t)
     {
-        const int first = h == 0 ? 0 : min(keys, 64), last = h == 0 ? min(keys, 64) : keys;
-        for (int i = first * (D / 8) + tid; i < last * (D / 8); i += DEC_THREADS)
+        bf16* Kt = Kb + (t & 1) * DTC_TILE * LD;
+        bf16* Vt = Vb + (t & 1) * DTC_TILE * LD;
+        for (int i = tid; i < DTC_TILE * (D / 8); i += DEC_THREADS)
         {
             const int key = i / (D / 8), c = i % (D / 8);
-            const int kpos = start + key;
+            const int kpos = start + t * DTC_TILE + key;
             size_t off = 0;
             if (kpos < end) off = ((((size_t)blk_s[(kpos >> bs_shift) - first_blk] * hkv + kvh) << bs_shift) + (kpos & bs_mask)) * D + c * 8;
             const int bytes = kpos < end ? 16 : 0;
-            cp_async16(smem_addr(Ks + key * LD + c * 8), k_cache + off, bytes);
-            cp_async16(smem_addr(Vs + key * LD + c * 8), v_cache + off, bytes);
+            cp_async16(smem_addr(Kt + key * LD + c * 8), k_cache + off, bytes);
+            cp_async16(smem_addr(Vt + key * LD + c * 8), v_cache + off, bytes);
         }
-        cp_async_commit();
-    }
+    };
+    // One commit group a tile (empty past the last), so "all but the newest group landed" means "tile t landed".
+    load_tile(0);
+    cp_async_commit();
+    if (tiles > 1) load_tile(1);
+    cp_async_commit();
 
     // A fragments of q while the copies fly: row g is head kvh*G + g, row g + 8 head kvh*G + g + 8; rows past G are zero.
     const bool has_a = g < G, has_b = g + 8 < G;
@@ -84,71 +91,73 @@ __device__ void decode_attention_tc_impl(const bf16* __restrict__ q, int q_strid
     for (int j = 0; j < DT; j++) o[j][0] = o[j][1] = o[j][2] = o[j][3] = 0.f;
     float m_a = NEG_INF, m_b = NEG_INF, l_a = 0.f, l_b = 0.f;
 
-    // Warp w takes the 16-key groups w and w + 4 (a partition holds at most 128 keys, KernelLibrary.DecodePartition):
-    // the first from the first commit group, the second after the rest has landed.
 #pragma unroll 1
-    for (int h = 0; h < 2; h++)
+    for (int t = 0; t < tiles; t++)
     {
-        if (h == 0) cp_async_wait_one();
-        else cp_async_wait_all();
+        cp_async_wait_one();
         __syncthreads();
-        const int grp = warp + 4 * h;
-        if (grp * 16 >= n) continue;
-        const int row0 = grp * 16, key0 = start + row0;
-
-        // S = Q K^T over 16 keys: two 8-key tiles; ldmatrix x4 gives b0, b1 of k-steps kk and kk + 1.
-        float sc[2][4];
-#pragma unroll
-        for (int j = 0; j < 2; j++)
+        const bf16* Ks = Kb + (t & 1) * DTC_TILE * LD;
+        const bf16* Vs = Vb + (t & 1) * DTC_TILE * LD;
+        const int row0 = warp * 16, key0 = start + t * DTC_TILE + row0;
+        if (key0 < end)
         {
-            sc[j][0] = sc[j][1] = sc[j][2] = sc[j][3] = 0.f;
-            const u32 base = smem_addr(Ks + (row0 + j * 8 + (lane & 7)) * LD + (lane >> 3) * 8);
+            // S = Q K^T over 16 keys: two 8-key tiles; ldmatrix x4 gives b0, b1 of k-steps kk and kk + 1.
+            float sc[2][4];
 #pragma unroll
-            for (int kk = 0; kk < KS; kk += 2)
+            for (int j = 0; j < 2; j++)
+            {
+                sc[j][0] = sc[j][1] = sc[j][2] = sc[j][3] = 0.f;
+                const u32 base = smem_addr(Ks + (row0 + j * 8 + (lane & 7)) * LD + (lane >> 3) * 8);
+#pragma unroll
+                for (int kk = 0; kk < KS; kk += 2)
+                {
+                    u32 b0, b1, b2, b3;
+                    ldsm_x4(b0, b1, b2, b3, base + kk * 32);
+                    mma_bf16(sc[j], qf[kk][0], qf[kk][1], qf[kk][2], qf[kk][3], b0, b1);
+                    mma_bf16(sc[j], qf[kk + 1][0], qf[kk + 1][1], qf[kk + 1][2], qf[kk + 1][3], b2, b3);
+                }
+            }
+
+            // Online softmax in the exp2 domain (rows g and g + 8; the 4 lanes of a row share it).
+            float mx_a = m_a, mx_b = m_b;
+#pragma unroll
+            for (int j = 0; j < 2; j++)
+            {
+                const int key = key0 + j * 8 + 2 * t4;
+                sc[j][0] = key < end ? sc[j][0] * sl2 : NEG_INF;
+                sc[j][1] = key + 1 < end ? sc[j][1] * sl2 : NEG_INF;
+                sc[j][2] = key < end ? sc[j][2] * sl2 : NEG_INF;
+                sc[j][3] = key + 1 < end ? sc[j][3] * sl2 : NEG_INF;
+                mx_a = fmaxf(mx_a, fmaxf(sc[j][0], sc[j][1]));
+                mx_b = fmaxf(mx_b, fmaxf(sc[j][2], sc[j][3]));
+            }
+            u32 pf[2][2];
+            const float2 alpha = online_softmax_step<2>(sc, mx_a, mx_b, m_a, m_b, l_a, l_b, pf);
+            const float alpha_a = alpha.x, alpha_b = alpha.y;
+
+            // O = O * alpha + P V: P's accumulator layout is the A fragment; V by ldmatrix.trans gives b0, b1 of two
+            // output tiles at once.
+            const u32 vbase = smem_addr(Vs + (row0 + ((lane >> 3) & 1) * 8 + (lane & 7)) * LD + (lane >> 4) * 8);
+#pragma unroll
+            for (int j = 0; j < DT; j += 2)
             {
                 u32 b0, b1, b2, b3;
-                ldsm_x4(b0, b1, b2, b3, base + kk * 32);
-                mma_bf16(sc[j], qf[kk][0], qf[kk][1], qf[kk][2], qf[kk][3], b0, b1);
-                mma_bf16(sc[j], qf[kk + 1][0], qf[kk + 1][1], qf[kk + 1][2], qf[kk + 1][3], b2, b3);
+                ldsm_x4_trans(b0, b1, b2, b3, vbase + j * 16);
+                o[j][0] *= alpha_a;
+                o[j][1] *= alpha_a;
+                o[j][2] *= alpha_b;
+                o[j][3] *= alpha_b;
+                o[j + 1][0] *= alpha_a;
+                o[j + 1][1] *= alpha_a;
+                o[j + 1][2] *= alpha_b;
+                o[j + 1][3] *= alpha_b;
+                mma_bf16(o[j], pf[0][0], pf[0][1], pf[1][0], pf[1][1], b0, b1);
+                mma_bf16(o[j + 1], pf[0][0], pf[0][1], pf[1][0], pf[1][1], b2, b3);
             }
         }
-
-        // Online softmax in the exp2 domain (rows g and g + 8; the 4 lanes of a row share it).
-        float mx_a = m_a, mx_b = m_b;
-#pragma unroll
-        for (int j = 0; j < 2; j++)
-        {
-            const int key = key0 + j * 8 + 2 * t4;
-            sc[j][0] = key < end ? sc[j][0] * sl2 : NEG_INF;
-            sc[j][1] = key + 1 < end ? sc[j][1] * sl2 : NEG_INF;
-            sc[j][2] = key < end ? sc[j][2] * sl2 : NEG_INF;
-            sc[j][3] = key + 1 < end ? sc[j][3] * sl2 : NEG_INF;
-            mx_a = fmaxf(mx_a, fmaxf(sc[j][0], sc[j][1]));
-            mx_b = fmaxf(mx_b, fmaxf(sc[j][2], sc[j][3]));
-        }
-        u32 pf[2][2];
-        const float2 alpha = online_softmax_step<2>(sc, mx_a, mx_b, m_a, m_b, l_a, l_b, pf);
-        const float alpha_a = alpha.x, alpha_b = alpha.y;
-
-        // O = O * alpha + P V: P's accumulator layout is the A fragment; V by ldmatrix.trans gives b0, b1 of two
-        // output tiles at once.
-        const u32 vbase = smem_addr(Vs + (row0 + ((lane >> 3) & 1) * 8 + (lane & 7)) * LD + (lane >> 4) * 8);
-#pragma unroll
-        for (int j = 0; j < DT; j += 2)
-        {
-            u32 b0, b1, b2, b3;
-            ldsm_x4_trans(b0, b1, b2, b3, vbase + j * 16);
-            o[j][0] *= alpha_a;
-            o[j][1] *= alpha_a;
-            o[j][2] *= alpha_b;
-            o[j][3] *= alpha_b;
-            o[j + 1][0] *= alpha_a;
-            o[j + 1][1] *= alpha_a;
-            o[j + 1][2] *= alpha_b;
-            o[j + 1][3] *= alpha_b;
-            mma_bf16(o[j], pf[0][0], pf[0][1], pf[1][0], pf[1][1], b0, b1);
-            mma_bf16(o[j + 1], pf[0][0], pf[0][1], pf[1][0], pf[1][1], b2, b3);
-        }
+        __syncthreads();   // every warp is past its last ldmatrix of buffer t & 1
+        if (t + 2 < tiles) load_tile(t + 2);
+        cp_async_commit();
     }
 
     // Merge the warps through shared memory (the tiles' space: every warp is past its last ldmatrix after the
