@@ -84,6 +84,9 @@ public sealed unsafe partial class CudaBackend : IBackend, IGreedyLogitsReader, 
 
     internal CudaStream Stream => _stream;
 
+    /// <summary>When set, every op of an eager step is timed (the bench's step profile); null in serving.</summary>
+    internal StepOpTimer? OpTimer { get; set; }
+
     internal KernelLibrary Kernels => _kernels;
 
     internal CublasLtGemm Gemm => _gemm;
@@ -610,6 +613,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IGreedyLogitsReader, 
         if (_mode is StepMode.Eager or StepMode.WarmUp)
         {
             _context.MakeCurrent();
+            OpTimer?.Mark(_stream, kind, b?.Rows ?? 0);
             return true;
         }
 
