@@ -62,6 +62,25 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         ms = TimeMs(_ => gpu.Gemm.Run(gpu.Stream, shape, x.Pointer, w.Pointer, 0, y.Pointer), 10);
         _gemmRate = 2.0 * n * n * n / (ms / 1e3);
         report.Timing($"bf16 GEMM 8192^3 (cuBLASLt, random data): {_gemmRate / 1e12:F0} TFLOP/s");
+
+        // The same GEMM back to back for ~2 s: a serving step is ~50 ms of sustained tensor-core work, and inside one every
+        // op ran 12-17% slower than alone (run 35), clocks under the power limit being the suspect. The median rate of
+        // the second second is what sustained work gets; the floors still use the burst rate above.
+        var rates = new List<double>();
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(2))
+        {
+            double batchMs = TimeMs(_ => gpu.Gemm.Run(gpu.Stream, shape, x.Pointer, w.Pointer, 0, y.Pointer), 25);
+            if (clock.Elapsed > TimeSpan.FromSeconds(1))
+            {
+                rates.Add(2.0 * n * n * n / (batchMs / 1e3));
+            }
+        }
+
+        rates.Sort();
+        double sustained = rates.Count > 0 ? rates[rates.Count / 2] : 0;
+        report.Timing(string.Create(CultureInfo.InvariantCulture,
+            $"bf16 GEMM sustained 8192^3, median of the second second of 2 s back to back: {sustained / 1e12:F0} TFLOP/s ({sustained / _gemmRate * 100:F0}% of the burst)"));
         gpu.FreeAll();
     }
 

@@ -30,9 +30,15 @@ if [ -n "${CEILINGS_FROM:-}" ]; then
   [ -f "$CEILINGS_FROM" ] || { echo "CEILINGS_FROM=$CEILINGS_FROM: no such file" >&2; exit 2; }
   bw=$(grep -oP 'copy bandwidth[^:]*: \K[0-9.]+(?= TB/s)' "$CEILINGS_FROM" | head -1)
   gf=$(grep -oP 'GEMM 8192\^3[^:]*: \K[0-9]+(?= TFLOP/s)' "$CEILINGS_FROM" | head -1)
+  # FLOOR_GEMM=sustained: the rate of 2 s of back-to-back GEMMs (clocks under the power limit) instead of the burst's.
+  gemm_note=""
+  if [ "${FLOOR_GEMM:-burst}" = sustained ]; then
+    gf=$(grep -oP 'GEMM sustained 8192\^3[^:]*: \K[0-9]+(?= TFLOP/s)' "$CEILINGS_FROM" | head -1)
+    gemm_note=", sustained GEMM rate"
+  fi
   [ -n "$bw" ] && [ -n "$gf" ] || { echo "CEILINGS_FROM=$CEILINGS_FROM has no ceilings lines (run CudaCheck with its bench)" >&2; exit 2; }
   export FLOOR_GEMM_TFLOPS=$gf FLOOR_BW_GBS=$(awk -v t="$bw" 'BEGIN { printf "%d", t * 1000 }')
-  export CEILINGS_SOURCE=${CEILINGS_SOURCE:-"measured by bench/CudaCheck on this GPU ($(basename "$CEILINGS_FROM"))"}
+  export CEILINGS_SOURCE=${CEILINGS_SOURCE:-"measured by bench/CudaCheck on this GPU ($(basename "$CEILINGS_FROM")$gemm_note)"}
 fi
 export FLOOR_GEMM_TFLOPS=${FLOOR_GEMM_TFLOPS:-791} FLOOR_BW_GBS=${FLOOR_BW_GBS:-3030}
 export CEILINGS_SOURCE=${CEILINGS_SOURCE:-"H100 numbers of bench/cuda/RESULTS.md run 5 (cuBLASLt 8192³, device copy)"}
