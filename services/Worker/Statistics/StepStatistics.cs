@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace LlmServe.Worker.Statistics;
 
 /// <summary>
@@ -17,7 +19,7 @@ internal sealed class StepStatistics
     private long _longestTicks;
 
     /// <param name="interval">How often <see cref="TryTakeReport"/> hands a report out; zero or less: never.</param>
-    /// <param name="startTimestamp">The window's start, in <see cref="System.Diagnostics.Stopwatch"/> ticks.</param>
+    /// <param name="startTimestamp">The window's start, in <see cref="Stopwatch"/> ticks.</param>
     public StepStatistics(TimeSpan interval, long startTimestamp)
     {
         _interval = interval;
@@ -51,23 +53,24 @@ internal sealed class StepStatistics
         {
             return false;
         }
-        long windowTicks = nowTimestamp - _windowStart;
-        if (TimeSpan.FromSeconds(windowTicks / (double)System.Diagnostics.Stopwatch.Frequency) < _interval)
+
+        if (Stopwatch.GetElapsedTime(_windowStart, nowTimestamp) < _interval)
         {
             return false;
         }
+
         bool any = _steps > 0;
         if (any)
         {
-            double frequency = System.Diagnostics.Stopwatch.Frequency;
             report = new StepStatisticsReport(
                 Steps: _steps,
                 DecodeRows: _decodeRows,
                 ChunkTokens: _chunkTokens,
-                WindowSeconds: windowTicks / frequency,
-                BusySeconds: _busyTicks / frequency,
-                LongestStepSeconds: _longestTicks / frequency);
+                WindowSeconds: Seconds(nowTimestamp - _windowStart),
+                BusySeconds: Seconds(_busyTicks),
+                LongestStepSeconds: Seconds(_longestTicks));
         }
+
         _windowStart = nowTimestamp;
         _steps = 0;
         _decodeRows = 0;
@@ -76,4 +79,6 @@ internal sealed class StepStatistics
         _longestTicks = 0;
         return any;
     }
+
+    private static double Seconds(long ticks) => ticks / (double)Stopwatch.Frequency;
 }
