@@ -15,7 +15,7 @@
 # MODEL_SHAPE 8b|tiny, TOKENIZER_DIR (Llama 3.1 tokenizer.json + tokenizer_config.json), APPS (published apps: APPS/<Name>/LlmServe.<Name>.dll;
 # else the repository's Release build), DEVICE cpu|cuda, FLOOR_GEMM_TFLOPS / FLOOR_BW_GBS (or MEASURE_CEILINGS=1 with torch),
 # PEER auto|0|1 (Hugging Face transformers continuous batching on the same shapes; PEER_ONLY=1 runs only that), WARMUPS, WORKLOAD_TIMEOUT (s),
-# MAX_NUM_SEQS, MAX_BATCHED_TOKENS, MAX_MODEL_LEN, GPU_MEM_UTIL, KV_CACHE_MIB (cpu).
+# MAX_NUM_SEQS, MAX_BATCHED_TOKENS, MAX_MODEL_LEN, GPU_MEM_UTIL, KV_CACHE_MIB (cpu), LOADGEN_ARGS (more LoadGen arguments).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 here="$repo/bench/serving"
@@ -136,6 +136,9 @@ loadgen=$(dll LoadGen)
 # Each workload has its own seed: equal seeds would send the same random ids again, and the prefix cache would hit.
 common=(--base-url "$base" --model "$SERVED" --tokenizer "$MODEL_DIR" --ignore-eos --percentiles 50,90,99
         --floor-model-config "$MODEL_DIR" --floor-gemm-tflops "$FLOOR_GEMM_TFLOPS" --floor-bandwidth-gbs "$FLOOR_BW_GBS")
+# LOADGEN_ARGS: more LoadGen arguments for every workload, e.g. sampled requests: "--temperature 0.8 --top-p 0.95".
+read -ra loadgen_extra <<< "${LOADGEN_ARGS:-}"
+common+=("${loadgen_extra[@]}")
 bench() {  # bench NAME ARGS...
   local name=$1; shift
   say "workload $name: $*"

@@ -17,7 +17,7 @@ public static class LoadGenArguments
                   --sharegpt-output-len N  --random-input-len N (1024)  --random-output-len N (128)
                   --random-range-ratio R (0)  --prompt-format ids|text  --tokenizer tokenizer.json|MODEL_DIR
         load:     --num-prompts N (1000)  --num-warmups N (0)  --request-rate R|inf (inf)  --max-concurrency N
-                  --seed N (0)  --ignore-eos  --temperature T (0)  --no-usage
+                  --seed N (0)  --ignore-eos  --temperature T (0)  --top-p P  --top-k K  --min-p P  --no-usage
         output:   --percentiles 50,90,99  --goodput ttft:MS tpot:MS e2el:MS  --result-file FILE  --label TEXT  --quiet
                   --hop-timings (ask our gateway for each request's per-hop times: x-llmserve-timing: 1)
         floor:    --floor-model-config config.json|MODEL_DIR  --floor-model llama-3.1-8b  --floor-params N
@@ -63,6 +63,9 @@ public static class LoadGenArguments
                 "--seed" => o with { Seed = Int() },
                 "--ignore-eos" => o with { IgnoreEos = true },
                 "--temperature" => o with { Temperature = Double() },
+                "--top-p" => o with { TopP = Double() },
+                "--top-k" => o with { TopK = Int() },
+                "--min-p" => o with { MinP = Double() },
                 "--no-usage" => o with { IncludeUsage = false },
                 "--percentiles" or "--metric-percentiles" => o with { Percentiles = Percentiles(Value()) },
                 "--goodput" => o with { Goodput = GoodputSlo.Parse(Many(args, ref i)) },
@@ -103,6 +106,10 @@ public static class LoadGenArguments
         if (o.PromptFormat == PromptFormat.Ids && o.Endpoint.Contains("chat", StringComparison.OrdinalIgnoreCase))
         {
             throw new FormatException("Chat requests carry text: --prompt-format ids works with /v1/completions only.");
+        }
+        if (o.Temperature < 0 || o.TopP is <= 0 or > 1 || o.TopK is < -1 || o.MinP is < 0 or > 1)
+        {
+            throw new FormatException("--temperature must be at least 0, --top-p in (0, 1], --top-k -1 (off) or more, --min-p in [0, 1].");
         }
         if (o.RandomInputLength < 1 || o.RandomOutputLength < 1)
         {

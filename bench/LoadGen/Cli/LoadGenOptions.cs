@@ -45,6 +45,15 @@ public sealed record LoadGenOptions
 
     public double Temperature { get; init; }
 
+    /// <summary>top_p of every request; null = not sent (the server's default, 1).</summary>
+    public double? TopP { get; init; }
+
+    /// <summary>top_k of every request (vLLM's extension); null = not sent.</summary>
+    public int? TopK { get; init; }
+
+    /// <summary>min_p of every request (vLLM's extension); null = not sent.</summary>
+    public double? MinP { get; init; }
+
     public bool IncludeUsage { get; init; } = true;
 
     public int Seed { get; init; }

@@ -162,7 +162,8 @@ public sealed class StreamingRequestSender(TargetServer server, SamplingSettings
         return false;
     }
 
-    private byte[] Body(BenchRequest request)
+    /// <summary>The request's JSON body.</summary>
+    internal byte[] Body(BenchRequest request)
     {
         var buffer = new ArrayBufferWriter<byte>(256 + ((request.PromptIds?.Length ?? 0) * 7) + ((request.PromptText?.Length ?? 0) * 2));
         using (var w = new Utf8JsonWriter(buffer))
@@ -197,6 +198,18 @@ public sealed class StreamingRequestSender(TargetServer server, SamplingSettings
                 w.WriteNumber("max_tokens"u8, request.OutputTokens);
             }
             w.WriteNumber("temperature"u8, sampling.Temperature);
+            if (sampling.TopP is { } topP)
+            {
+                w.WriteNumber("top_p"u8, topP);
+            }
+            if (sampling.TopK is { } topK)
+            {
+                w.WriteNumber("top_k"u8, topK);
+            }
+            if (sampling.MinP is { } minP)
+            {
+                w.WriteNumber("min_p"u8, minP);
+            }
             if (sampling.IgnoreEos)
             {
                 w.WriteBoolean("ignore_eos"u8, true);

@@ -40,7 +40,7 @@ public static class LoadGenApplication
         var requests = all.Skip(options.NumWarmups).ToList();
         var arrivals = ArrivalSchedule.Create(requests.Count, options.RequestRate, options.Seed);
 
-        var sender = new StreamingRequestSender(server, new SamplingSettings(options.Temperature, options.IgnoreEos, options.IncludeUsage), options.HopTimings);
+        var sender = new StreamingRequestSender(server, new SamplingSettings(options.Temperature, options.IgnoreEos, options.IncludeUsage, options.TopP, options.TopK, options.MinP), options.HopTimings);
         var progress = options.Quiet ? null : new ProgressBar(stderr, requests.Count, redraw: !Console.IsErrorRedirected && ReferenceEquals(stderr, Console.Error));
         var result = await new BenchmarkRunner(sender).RunAsync(requests, arrivals, options.MaxConcurrency, warmups, progress, cancellationToken).ConfigureAwait(false);
         var summary = BenchmarkSummary.From(result.Outcomes, result.DurationSeconds, options.Percentiles, options.Goodput);

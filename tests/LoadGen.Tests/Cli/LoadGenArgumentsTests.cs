@@ -26,7 +26,22 @@ public sealed class LoadGenArgumentsTests
         Assert.Equal(800, o.FloorGemmTflops);
     }
 
+    [Fact]
+    public void Sampling_fields_parse_and_stay_unset_by_default()
+    {
+        var o = LoadGenArguments.Parse(["--model", "m", "--temperature", "0.8", "--top-p", "0.95", "--top-k", "50", "--min-p", "0.05"]);
+        Assert.Equal((0.8, 0.95, 50, 0.05), (o.Temperature, o.TopP!.Value, o.TopK!.Value, o.MinP!.Value));
+
+        var plain = LoadGenArguments.Parse(["--model", "m"]);
+        Assert.Equal((0.0, (double?)null, (int?)null, (double?)null), (plain.Temperature, plain.TopP, plain.TopK, plain.MinP));
+    }
+
     [Theory]
+    [InlineData("--model", "m", "--top-p", "0")]
+    [InlineData("--model", "m", "--top-p", "1.5")]
+    [InlineData("--model", "m", "--top-k", "-2")]
+    [InlineData("--model", "m", "--min-p", "2")]
+    [InlineData("--model", "m", "--temperature", "-1")]
     [InlineData("--num-prompts", "5")]
     [InlineData("--model", "m", "--bogus", "1")]
     [InlineData("--model", "m", "--dataset-name", "sharegpt")]
