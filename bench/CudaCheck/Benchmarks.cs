@@ -169,13 +169,14 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
 
         backend.PrefillDoubleBuffered = true;
         var chunk = Enumerable.Range(0, 1792).Select(i => (i * 17) % BenchModel.Vocab).ToArray();
-        StepProfile(model, cache, "prefill 1x2048", () =>
+        var profile = new StepProfile(backend, gpu, report);
+        profile.Run(model, cache, "prefill 1x2048", () =>
         {
             builder.Clear();
             builder.AddSequence(prompt, 0, ptable, true);
             return builder.Build();
         });
-        StepProfile(model, cache, "mixed step 255 decodes (ctx 512) + 1792-token chunk", () => Mixed(builder, blocksPerSeq, chunk));
+        profile.Run(model, cache, "mixed step 255 decodes (ctx 512) + 1792-token chunk", () => Mixed(builder, blocksPerSeq, chunk));
         Kernels(model, cache, new StepBatchBuilder(maxTokens, maxSeqs, blocksPerSeq, 16), builder, blocksPerSeq);
     }
 
@@ -320,50 +321,6 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
             (255.0 * 512 * BenchModel.KvHeads * BenchModel.HeadDim * 4) + (2.0 * 1792 * model.Shape.QkvWidth * 2), 4.0 * 1792 * 1792 / 2 * BenchModel.HeadDim * BenchModel.Heads);
         backend.Synchronize();
     }
-
-    // One eager step with an event at every op: where the whole step's GPU time goes, op by op (each op's kernels plus
-    // any gap before the next op), next to the kernels timed alone in the per-kernel table.
-    private void StepProfile(BenchModel model, CudaKvCache cache, string name, Func<StepBatch> step)
-    {
-        using var timer = new StepOpTimer(gpu.Context, 4096);
-        model.Forward(step(), cache);
-        backend.Synchronize();
-        backend.OpTimer = timer;
-        try
-        {
-            model.Forward(step(), cache);
-        }
-        finally
-        {
-            backend.OpTimer = null;
-        }
-
-        var ops = timer.Finish(gpu.Stream);
-        double total = ops.Sum(o => (double)o.Ms);
-        report.Line(string.Create(CultureInfo.InvariantCulture, $"step profile, {name}: {ops.Count} ops, {total:F2} ms on the GPU's clock (op start to next op start):"));
-        foreach (var g in ops.GroupBy(o => (o.Kind, o.Detail)).OrderByDescending(g => g.Sum(o => o.Ms)))
-        {
-            double ms = g.Sum(o => (double)o.Ms);
-            report.Timing(string.Create(CultureInfo.InvariantCulture,
-                $"| step profile {name}: {OpName(g.Key.Kind, g.Key.Detail)} | {g.Count()} | {ms:F2} ms | {ms * 1e3 / g.Count():F1} us each | {ms / total * 100:F1}% |"));
-        }
-    }
-
-    private static string OpName(int kind, int detail) => kind switch
-    {
-        1 => "embedding",
-        2 => $"linear N={detail}",
-        3 => "rmsnorm",
-        4 => "add+rmsnorm",
-        5 => "head rmsnorm",
-        6 => "rope+kv write",
-        7 => "attention",
-        8 => "silu_and_mul",
-        9 => "gather logit rows",
-        10 => $"gate_up+silu gemv N={detail}",
-        11 => "persistent decode layers",
-        _ => $"op {kind}",
-    };
 
     private void Row(string name, double us, double bytes, double flops)
     {

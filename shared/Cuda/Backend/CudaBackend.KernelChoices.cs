@@ -55,7 +55,7 @@ public sealed partial class CudaBackend
         var x = Bf16(input);
         var w = Bf16(gateUp);
         var y = Bf16(output);
-        if (!Record(10, x, w, y, null, width))
+        if (!Record(BackendOp.LinearSiluAndMul, x, w, y, null, width))
         {
             return;
         }

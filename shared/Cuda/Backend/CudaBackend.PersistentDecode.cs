@@ -92,7 +92,7 @@ public sealed partial class CudaBackend : IPersistentDecodeLayers
             layerTable = PrepareTable(set, kv, plan);
         }
 
-        if (!Record(11, hidden, residual, qkv, attn, (set.Layers.Count * 2) + (residualHoldsInput ? 1 : 0)))
+        if (!Record(BackendOp.PersistentDecodeLayers, hidden, residual, qkv, attn, (set.Layers.Count * 2) + (residualHoldsInput ? 1 : 0)))
         {
             return true;
         }

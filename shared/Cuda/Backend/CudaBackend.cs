@@ -233,7 +233,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IGreedyLogitsReader, 
     {
         var t = Bf16(table);
         var o = Bf16(output);
-        if (!Record(1, t, o))
+        if (!Record(BackendOp.Embedding, t, o))
         {
             return;
         }
@@ -260,7 +260,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IGreedyLogitsReader, 
             y.PromoteToF32(_context);
         }
 
-        if (!Record(2, x, w, y, b))
+        if (!Record(BackendOp.Linear, x, w, y, b))
         {
             return;
         }
@@ -287,7 +287,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IGreedyLogitsReader, 
         var x = Bf16(input);
         var w = Bf16(weight);
         var y = Bf16(output);
-        if (!Record(3, x, w, y))
+        if (!Record(BackendOp.RmsNorm, x, w, y))
         {
             return;
         }
@@ -303,7 +303,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IGreedyLogitsReader, 
         var r = Bf16(residual);
         var w = Bf16(weight);
         var y = Bf16(output);
-        if (!Record(4, x, r, w, y))
+        if (!Record(BackendOp.AddRmsNorm, x, r, w, y))
         {
             return;
         }
@@ -318,7 +318,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IGreedyLogitsReader, 
     {
         var t = Bf16(x);
         var w = Bf16(weight);
-        if (!Record(5, t, w))
+        if (!Record(BackendOp.HeadRmsNorm, t, w))
         {
             return;
         }
@@ -338,7 +338,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IGreedyLogitsReader, 
         var t = Bf16(qkv);
         var table = Cuda(cosSin);
         var kv = Kv(cache);
-        if (!Record(6, t, table, null, null, layer))
+        if (!Record(BackendOp.RopeAndWriteKv, t, table, null, null, layer))
         {
             return;
         }
@@ -364,7 +364,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IGreedyLogitsReader, 
         var t = Bf16(qkv);
         var kv = Kv(cache);
         var o = Bf16(output);
-        if (!Record(7, t, o, null, null, layer))
+        if (!Record(BackendOp.Attention, t, o, null, null, layer))
         {
             return;
         }
@@ -408,7 +408,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IGreedyLogitsReader, 
     {
         var g = Bf16(gateUp);
         var o = Bf16(output);
-        if (!Record(8, g, o))
+        if (!Record(BackendOp.SiluAndMul, g, o))
         {
             return;
         }
@@ -427,7 +427,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IGreedyLogitsReader, 
     {
         var x = Bf16(input);
         var y = Bf16(output);
-        if (!Record(9, x, y))
+        if (!Record(BackendOp.GatherLogitRows, x, y))
         {
             return;
         }
@@ -608,16 +608,17 @@ public sealed unsafe partial class CudaBackend : IBackend, IGreedyLogitsReader, 
     }
 
     /// <summary>Counts the op into the step signature; false when a replayed graph does the work instead.</summary>
-    private bool Record(int kind, CudaTensor a, CudaTensor? b = null, CudaTensor? c = null, CudaTensor? d = null, int extra = 0)
+    private bool Record(BackendOp op, CudaTensor a, CudaTensor? b = null, CudaTensor? c = null, CudaTensor? d = null, int extra = 0)
     {
         if (_mode is StepMode.Eager or StepMode.WarmUp)
         {
             _context.MakeCurrent();
-            OpTimer?.Mark(_stream, kind, b?.Rows ?? 0);
+            // A linear op's weight is its second tensor: its rows tell qkv, o/down, gate_up and the LM head apart.
+            OpTimer?.Mark(_stream, op, op is BackendOp.Linear or BackendOp.LinearSiluAndMul ? b!.Rows : 0);
             return true;
         }
 
-        _signature = HashCode.Combine(_signature, kind, a.Pointer, b?.Pointer ?? 0, c?.Pointer ?? 0, d?.Pointer ?? 0, extra);
+        _signature = HashCode.Combine(_signature, (int)op, a.Pointer, b?.Pointer ?? 0, c?.Pointer ?? 0, d?.Pointer ?? 0, extra);
         _ops++;
         return _mode == StepMode.Capturing;
     }

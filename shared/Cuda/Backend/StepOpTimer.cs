@@ -11,7 +11,7 @@ namespace LlmServe.Cuda.Backend;
 internal sealed class StepOpTimer : IDisposable
 {
     private readonly CudaEvent[] _events;
-    private readonly int[] _kinds;
+    private readonly BackendOp[] _ops;
     private readonly int[] _details;
     private int _count;
 
@@ -19,7 +19,7 @@ internal sealed class StepOpTimer : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 2);
         _events = new CudaEvent[capacity];
-        _kinds = new int[capacity];
+        _ops = new BackendOp[capacity];
         _details = new int[capacity];
         for (int i = 0; i < capacity; i++)
         {
@@ -28,7 +28,7 @@ internal sealed class StepOpTimer : IDisposable
     }
 
     /// <summary>Marks the start of an op (ops past the capacity are not timed; <see cref="Dropped"/> counts them).</summary>
-    public void Mark(CudaStream stream, int kind, int detail)
+    public void Mark(CudaStream stream, BackendOp op, int detail)
     {
         if (_count >= _events.Length - 1)
         {
@@ -37,23 +37,23 @@ internal sealed class StepOpTimer : IDisposable
         }
 
         _events[_count].Record(stream);
-        _kinds[_count] = kind;
+        _ops[_count] = op;
         _details[_count] = detail;
         _count++;
     }
 
     public int Dropped { get; private set; }
 
-    /// <summary>Closes the last op and waits for the stream; returns each op's kind, detail and milliseconds, in order.</summary>
-    public IReadOnlyList<(int Kind, int Detail, float Ms)> Finish(CudaStream stream)
+    /// <summary>Closes the last op and waits for the stream; returns each op, its detail (a linear op's output width) and milliseconds, in order.</summary>
+    public IReadOnlyList<(BackendOp Op, int Detail, float Ms)> Finish(CudaStream stream)
     {
         var end = _events[_count];
         end.Record(stream);
         end.Synchronize();
-        var ops = new (int, int, float)[_count];
+        var ops = new (BackendOp, int, float)[_count];
         for (int i = 0; i < _count; i++)
         {
-            ops[i] = (_kinds[i], _details[i], CudaEvent.ElapsedMilliseconds(_events[i], _events[i + 1]));
+            ops[i] = (_ops[i], _details[i], CudaEvent.ElapsedMilliseconds(_events[i], _events[i + 1]));
         }
 
         _count = 0;
