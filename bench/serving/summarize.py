@@ -6,6 +6,7 @@ import glob
 import json
 import os
 import platform
+import re
 import subprocess
 
 
@@ -180,8 +181,34 @@ def main():
         for line in open(sched):
             p(line.rstrip()[:400])
         p("```")
+    busy = worker_windows(os.path.join(out, "logs", "Worker.txt"))
+    if busy:
+        p()
+        p("Worker step windows (its `Stage N steps` log lines, every `Worker:StepStatisticsInterval`): the share of each "
+          "window spent executing steps; under load anything well below 100% is time the GPU waited for plans.")
+        p()
+        p("| window ends | steps | busy % | mean step ms | longest ms | decode rows | chunk tokens | tokens/s |")
+        p("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for w in busy:
+            p(f"| {w['at']} | {w['steps']} | {w['busy']} | {w['mean']} | {w['longest']} | {w['decode']} | {w['chunk']} | {w['rate']} |")
     p()
     p(f"Raw: `*.json` (LoadGen result files), `*.txt` (LoadGen tables), `logs/` (every service's output). Workloads run: {args.workloads}.")
+
+
+WINDOW = re.compile(r"^(\S+).*Stage \d+ steps: (\d+) in ([\d.]+) s, busy ([\d.]+)%, mean ([\d.]+) ms, longest ([\d.]+) ms; "
+                    r"(\d+) decode rows \+ (\d+) chunk tokens = (\d+) tokens/s")
+
+
+def worker_windows(path):
+    """The worker's step-statistics lines, parsed (empty when the log is missing or has none)."""
+    if not os.path.exists(path):
+        return []
+    windows = []
+    for line in open(path, errors="replace"):
+        m = WINDOW.search(line)
+        if m:
+            windows.append(dict(zip(("at", "steps", "window", "busy", "mean", "longest", "decode", "chunk", "rate"), m.groups())))
+    return windows
 
 
 if __name__ == "__main__":
