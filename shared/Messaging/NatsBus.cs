@@ -273,7 +273,9 @@ public sealed class NatsBus : IMessageBus, ISubscriptionOwner
         deadline.CancelAfter(options.DrainTimeout);
         try
         {
-            var drained = subscriptions.RemoveAll();
+            // The subscriptions stay in the routing table until the PONG: a message the server sent before it read an
+            // UNSUB may still be on its way, and a sid no longer in the table would drop it.
+            var drained = subscriptions.Snapshot();
             foreach (var subscription in drained)
             {
                 WriteUnsubscribe(subscription.Sid, null);
@@ -283,6 +285,7 @@ public sealed class NatsBus : IMessageBus, ISubscriptionOwner
             await FlushAsync(deadline.Token).ConfigureAwait(false);
             foreach (var subscription in drained)
             {
+                subscriptions.Remove(subscription);
                 subscription.Complete();
             }
 

@@ -377,6 +377,29 @@ public abstract class MessageBusBehaviourTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Drain_delivers_every_message_published_before_it_even_while_they_are_still_arriving()
+    {
+        // Many messages, and the drain starts at once: most are still between the server and the subscriber's reader
+        // when the UNSUB goes out, and each must still reach the subscription.
+        const int count = 20_000;
+        var subject = UniqueSubject("drain-many");
+        var subscriber = await ClientAsync();
+        var subscription = await subscriber.SubscribeAsync(subject, options: new SubscriptionOptions { Capacity = count });
+        await subscriber.FlushAsync();
+        var publisher = await ClientAsync();
+        for (var i = 0; i < count; i++)
+        {
+            await publisher.PublishAsync(subject, BitConverter.GetBytes(i));
+        }
+
+        await publisher.FlushAsync();
+        var reading = subscription.ReadToEndAsync();
+        await subscriber.DrainAsync();
+
+        Assert.Equal(Enumerable.Range(0, count), (await reading).Select(message => BitConverter.ToInt32(message.Payload.Span)));
+    }
+
+    [Fact]
     public async Task Drain_lets_consumers_finish_what_they_hold_then_closes()
     {
         var subject = UniqueSubject("drain");
