@@ -318,9 +318,10 @@ internal sealed partial class WorkerService(IMessageBus bus, IOptions<WorkerOpti
             return;
         }
         int chunkTokens = 0;
-        foreach (var sequence in plan.Sequences)
+        var sequences = plan.Sequences;
+        for (int i = 0; i < sequences.Count; i++)   // indexed: a RepeatedField's enumerator is a heap object, once a step
         {
-            chunkTokens += sequence.TokenIds.Count;
+            chunkTokens += sequences[i].TokenIds.Count;
         }
         statistics.Record(plan.DecodeSequenceIds.Count, chunkTokens, elapsedTicks);
         if (statistics.TryTakeReport(now, out var report))

@@ -113,6 +113,36 @@ __device__ __forceinline__ void ldsm_x4(u32& r0, u32& r1, u32& r2, u32& r3, u32 
     asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];" : "=r"(r0), "=r"(r1), "=r"(r2), "=r"(r3) : "r"(addr));
 }
 
+// One 16-row x 8-key tile of S = Q K^T over a whole head of KS (even) k-steps: q's A fragments in qf, the keys from
+// shared memory by ldmatrix at `base` (this lane's address of the tile's first k-step); one x4 load gives b0, b1 of
+// k-steps kk and kk + 1. Shared by the prefill and tensor-core decode attention kernels.
+template <int KS>
+__device__ __forceinline__ void qk_tile_ldsm(float* s, const u32 (&qf)[KS][4], u32 base)
+{
+#pragma unroll
+    for (int kk = 0; kk < KS; kk += 2)
+    {
+        u32 b0, b1, b2, b3;
+        ldsm_x4(b0, b1, b2, b3, base + kk * 32);
+        mma_bf16(s, qf[kk][0], qf[kk][1], qf[kk][2], qf[kk][3], b0, b1);
+        mma_bf16(s, qf[kk + 1][0], qf[kk + 1][1], qf[kk + 1][2], qf[kk + 1][3], b2, b3);
+    }
+}
+
+// Empty online-softmax states of up to G heads a thread: running max, sum and 8 accumulated output dims each.
+template <int G>
+__device__ __forceinline__ void clear_softmax_state(float (&m)[G], float (&l)[G], float (&acc)[G][8])
+{
+#pragma unroll
+    for (int g = 0; g < G; g++)
+    {
+        m[g] = NEG_INF;
+        l[g] = 0.f;
+#pragma unroll
+        for (int j = 0; j < 8; j++) acc[g][j] = 0.f;
+    }
+}
+
 __device__ __forceinline__ void ldsm_x4_trans(u32& r0, u32& r1, u32& r2, u32& r3, u32 addr)
 {
     asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];" : "=r"(r0), "=r"(r1), "=r"(r2), "=r"(r3) : "r"(addr));

@@ -117,14 +117,7 @@ __device__ void decode_attention_impl(const bf16* __restrict__ q, int q_stride, 
     // One pass with an online softmax per head: every thread group keeps its own running (max, sum, Σ p·v) and loads
     // each token's K and V together, so both are in flight at once and no score array or extra barrier is needed.
     float m[GMAX], l[GMAX], acc[GMAX][8];
-#pragma unroll
-    for (int g = 0; g < GMAX; g++)
-    {
-        m[g] = NEG_INF;
-        l[g] = 0.f;
-#pragma unroll
-        for (int j = 0; j < 8; j++) acc[g][j] = 0.f;
-    }
+    clear_softmax_state<GMAX>(m, l, acc);
 
     const int rounds = (n + TOK_PER_PASS - 1) / TOK_PER_PASS;   // the same for every thread: shuffles stay converged
     for (int r0 = 0; r0 < rounds; r0 += UNROLL)

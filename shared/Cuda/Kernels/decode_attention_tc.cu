@@ -107,15 +107,7 @@ __device__ void decode_attention_tc_impl(const bf16* __restrict__ q, int q_strid
             for (int j = 0; j < 2; j++)
             {
                 sc[j][0] = sc[j][1] = sc[j][2] = sc[j][3] = 0.f;
-                const u32 base = smem_addr(Ks + (row0 + j * 8 + (lane & 7)) * LD + (lane >> 3) * 8);
-#pragma unroll
-                for (int kk = 0; kk < KS; kk += 2)
-                {
-                    u32 b0, b1, b2, b3;
-                    ldsm_x4(b0, b1, b2, b3, base + kk * 32);
-                    mma_bf16(sc[j], qf[kk][0], qf[kk][1], qf[kk][2], qf[kk][3], b0, b1);
-                    mma_bf16(sc[j], qf[kk + 1][0], qf[kk + 1][1], qf[kk + 1][2], qf[kk + 1][3], b2, b3);
-                }
+                qk_tile_ldsm<KS>(sc[j], qf, smem_addr(Ks + (row0 + j * 8 + (lane & 7)) * LD + (lane >> 3) * 8));
             }
 
             // Online softmax in the exp2 domain (rows g and g + 8; the 4 lanes of a row share it).

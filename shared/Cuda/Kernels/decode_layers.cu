@@ -476,14 +476,7 @@ __device__ void dl_attention_item(int kvh, int p, int P, int L, int pos, int slo
     __syncthreads();
 
     float m[DL_GMAX], l[DL_GMAX], acc[DL_GMAX][8];
-#pragma unroll
-    for (int g = 0; g < DL_GMAX; g++)
-    {
-        m[g] = NEG_INF;
-        l[g] = 0.f;
-#pragma unroll
-        for (int j = 0; j < 8; j++) acc[g][j] = 0.f;
-    }
+    clear_softmax_state<DL_GMAX>(m, l, acc);
     const int c8 = tid % TPT, grp = tid / TPT;
     const int n = end - start;
     const int rounds = n > 0 ? (n + TOK - 1) / TOK : 0;   // the same for every thread: shuffles stay converged

@@ -30,15 +30,7 @@ __device__ __forceinline__ void prefill_tile(const bf16* Ks, const bf16* Vs, int
         sc[j][0] = sc[j][1] = sc[j][2] = sc[j][3] = 0.f;
         if constexpr (KS % 2 == 0)
         {
-            const u32 base = smem_addr(Ks + (j * 8 + (lane & 7)) * LD + (lane >> 3) * 8);
-#pragma unroll
-            for (int kk = 0; kk < KS; kk += 2)
-            {
-                u32 b0, b1, b2, b3;
-                ldsm_x4(b0, b1, b2, b3, base + kk * 32);
-                mma_bf16(sc[j], qf[kk][0], qf[kk][1], qf[kk][2], qf[kk][3], b0, b1);
-                mma_bf16(sc[j], qf[kk + 1][0], qf[kk + 1][1], qf[kk + 1][2], qf[kk + 1][3], b2, b3);
-            }
+            qk_tile_ldsm<KS>(sc[j], qf, smem_addr(Ks + (j * 8 + (lane & 7)) * LD + (lane >> 3) * 8));
         }
         else
         {
