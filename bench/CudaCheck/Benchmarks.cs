@@ -125,11 +125,14 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
 
         // Single-stream and batched decode through graphs: small batches with and without the fused gate_up, large ones
         // with the CUDA-core and the tensor-core decode attention.
-        foreach (var (batch, fuse, tensorCores, persistent) in new[] { (1, true, true, true), (1, false, true, false), (1, true, true, false), (4, false, true, false), (4, true, true, false), (64, true, false, false), (64, true, true, false), (256, true, false, false), (256, true, true, false) })
+        // Small batches also with fewer GEMV weight loads before the grid wait (the default is GemvPrefetchMax).
+        const int P = KernelLibrary.GemvPrefetchMax;
+        foreach (var (batch, fuse, tensorCores, persistent, prefetch) in new[] { (1, true, true, true, P), (1, false, true, false, P), (1, true, true, false, 0), (1, true, true, false, 3), (1, true, true, false, P), (4, false, true, false, P), (4, true, true, false, 0), (4, true, true, false, P), (64, true, false, false, P), (64, true, true, false, P), (256, true, false, false, P), (256, true, true, false, P) })
         {
             backend.PersistentDecode = persistent;
             backend.FuseGateUpActivation = fuse;
             backend.DecodeOnTensorCores = tensorCores;
+            backend.GemvPrefetch = prefetch;
             for (int i = 0; i < 3; i++)
             {
                 model.Forward(Decode(builder, batch, ctx, blocksPerSeq, true), cache);
@@ -148,11 +151,12 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
             long kvBytes = (long)batch * ctx * BenchModel.Layers * BenchModel.KvHeads * BenchModel.HeadDim * 2 * 2;
             double floorMs = (model.WeightBytes + kvBytes) / _bandwidth * 1e3;
             report.Timing(string.Create(CultureInfo.InvariantCulture,
-                $"decode batch {batch} ctx {ctx}{(model.LastStepPersistent ? " persistent" : model.LastStepFused ? " fused" : batch <= 8 ? " unfused" : "")}{(tensorCores ? "" : " cuda-core attention")}: {stepMs:F2} ms/step = {batch * 1000 / stepMs:F0} tok/s; floor {floorMs:F2} ms ({(model.WeightBytes + kvBytes) / 1e9:F1} GB) -> {floorMs / stepMs * 100:F0}% of floor (graphs: {backend.CapturedGraphs})"));
+                $"decode batch {batch} ctx {ctx}{(model.LastStepPersistent ? " persistent" : model.LastStepFused ? " fused" : batch <= 8 ? " unfused" : "")}{(tensorCores ? "" : " cuda-core attention")}{(batch <= 8 && !persistent ? $" gemv prefetch {prefetch}" : "")}: {stepMs:F2} ms/step = {batch * 1000 / stepMs:F0} tok/s; floor {floorMs:F2} ms ({(model.WeightBytes + kvBytes) / 1e9:F1} GB) -> {floorMs / stepMs * 100:F0}% of floor (graphs: {backend.CapturedGraphs})"));
         }
 
         backend.FuseGateUpActivation = true;
         backend.DecodeOnTensorCores = true;
+        backend.GemvPrefetch = P;
         PersistentVariants(model, cache, builder, blocksPerSeq, tokens, lps);
 
         // Prefill 1 x 2048.
@@ -277,6 +281,28 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         }
 
         backend.FuseGateUpActivation = true;
+
+        // The GEMVs' weight loads before the grid wait change where the weights come from, not the sums.
+        foreach (var batch in new[] { 1, 3, 8 })
+        {
+            var logits = new float[2][];
+            for (int f = 0; f < 2; f++)
+            {
+                backend.GemvPrefetch = f == 0 ? 0 : KernelLibrary.GemvPrefetchMax;
+                logits[f] = new float[batch * BenchModel.Vocab];
+                model.Forward(Decode(builder, batch, 512, blocksPerSeq, true, 7), cache);
+                backend.CopyToHost(model.Logits, batch, logits[f]);
+            }
+
+            int differ = 0;
+            for (int i = 0; i < logits[0].Length; i++)
+            {
+                differ += BitConverter.SingleToInt32Bits(logits[0][i]) != BitConverter.SingleToInt32Bits(logits[1][i]) ? 1 : 0;
+            }
+
+            report.Check($"8B decode batch {batch}: GEMV weight loads before the grid wait give the same logits bit for bit", differ == 0,
+                $"{differ} of {logits[0].Length} logits differ");
+        }
     }
 
     // What continuous batching runs under load: 255 decodes at ctx 512 and one 1792-token prefill chunk in one step.
@@ -403,12 +429,19 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         {
             var w0 = m.Projection(0, which);
             ulong x = ((CudaTensor)inputs[which]).Pointer, y = ((CudaTensor)outputs[which]).Pointer;
-            double us = TimeMs(i =>
+            double us = 0;
+            foreach (var prefetch in new[] { 0, KernelLibrary.GemvPrefetchMax })
             {
-                var w = m.Projection(i % BenchModel.Layers, which);
-                gpu.Kernels.Gemv(gpu.Stream, x, w.Pointer, 0, y, 1, w.Rows, w.Cols, false);
-            }, 64) * 1e3;
-            Row($"gemv M=1 {names[which]} [{w0.Rows}x{w0.Cols}], layers rotated", us, (double)w0.Bytes + (2.0 * (w0.Cols + w0.Rows)), 0);
+                // Back to back the early weight loads have no idle memory to fill: this shows their cost, the decode
+                // step rows below their gain.
+                gpu.Kernels.GemvPrefetch = prefetch;
+                us = TimeMs(i =>
+                {
+                    var w = m.Projection(i % BenchModel.Layers, which);
+                    gpu.Kernels.Gemv(gpu.Stream, x, w.Pointer, 0, y, 1, w.Rows, w.Cols, false);
+                }, 64) * 1e3;
+                Row($"gemv M=1 {names[which]} [{w0.Rows}x{w0.Cols}], layers rotated, {prefetch} loads a lane before the grid wait", us, (double)w0.Bytes + (2.0 * (w0.Cols + w0.Rows)), 0);
+            }
 
             if (which == 2)
             {

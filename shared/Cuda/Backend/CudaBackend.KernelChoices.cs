@@ -39,6 +39,21 @@ public sealed partial class CudaBackend
         }
     }
 
+    /// <summary>Weight loads a decode GEMV lane issues before its grid wait (see <see cref="KernelLibrary.GemvPrefetch"/>).</summary>
+    public int GemvPrefetch
+    {
+        get => _kernels.GemvPrefetch;
+        set
+        {
+            if (value != _kernels.GemvPrefetch)
+            {
+                _stream.Synchronize();
+                DropGraphs();
+                _kernels.GemvPrefetch = value;
+            }
+        }
+    }
+
     /// <summary>Whether prefill attention double-buffers its K/V tiles (see <see cref="KernelLibrary.PrefillDoubleBuffered"/>).</summary>
     public bool PrefillDoubleBuffered
     {

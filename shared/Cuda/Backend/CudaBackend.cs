@@ -59,6 +59,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IGreedyLogitsReader, 
             var compiler = NvrtcCompiler.Load(options.Libraries);
             var cache = options.KernelCacheDirectory is null ? KernelCache.Default() : new KernelCache(options.KernelCacheDirectory);
             _kernels = KernelLibrary.Load(context, compiler, cache, options.ProgrammaticLaunch);
+            _kernels.GemvPrefetch = options.GemvPrefetch;
             _gemm = new CublasLtGemm(context, options.Libraries);
             _step = new StepBuffers(context);
             _uploader = new WeightUploader(context, _stream, _kernels, options.StagingBytes);

@@ -1,3 +1,4 @@
+using LlmServe.Cuda.Kernels;
 using LlmServe.Cuda.Native;
 
 namespace LlmServe.Cuda.Backend;
@@ -26,6 +27,13 @@ public sealed record CudaBackendOptions
     /// (LLMSERVE_CUDA_FUSE=0 turns it off; the result is the same bit for bit).
     /// </summary>
     public bool FuseGateUpActivation { get; init; } = Environment.GetEnvironmentVariable("LLMSERVE_CUDA_FUSE") != "0";
+
+    /// <summary>
+    /// 16-byte weight loads each lane of a decode GEMV issues before it waits for the previous kernel, 0 to 6
+    /// (LLMSERVE_CUDA_GEMV_PREFETCH; default 6): the GEMV streams weights while the latency-bound kernel before it
+    /// runs. Same result bit for bit at every value.
+    /// </summary>
+    public int GemvPrefetch { get; init; } = int.TryParse(Environment.GetEnvironmentVariable("LLMSERVE_CUDA_GEMV_PREFETCH"), out var p) ? p : KernelLibrary.GemvPrefetchMax;
 
     /// <summary>
     /// Run the decoder layers of one-token decode steps as one persistent kernel on sm_90+ where the model's layers fit

@@ -237,10 +237,29 @@ public sealed unsafe partial class KernelLibrary : IDisposable
 
     private static int GemvBucket(int m) => m <= 1 ? 1 : m <= 2 ? 2 : m <= 4 ? 4 : 8;
 
-    private static void LaunchGemv(CudaStream s, CudaFunction fn, int rowsPerCta, ulong x, ulong w, ulong bias, ulong y, int m, int n, int k, int f32)
+    /// <summary>Most 16-byte weight loads a GEMV lane issues before its grid wait (GEMV_PREFETCH_MAX in gemv.cu).</summary>
+    public const int GemvPrefetchMax = 6;
+
+    /// <summary>
+    /// 16-byte weight loads each GEMV lane issues before it waits for the previous kernel (0 to
+    /// <see cref="GemvPrefetchMax"/>): with programmatic dependent launch the GEMV then streams weights while a
+    /// latency-bound norm, RoPE or attention kernel still runs. The result is the same bit for bit at every value.
+    /// </summary>
+    public int GemvPrefetch
     {
-        void** a = stackalloc void*[8];
-        a[0] = &x; a[1] = &w; a[2] = &bias; a[3] = &y; a[4] = &m; a[5] = &n; a[6] = &k; a[7] = &f32;
+        get => _gemvPrefetch;
+        set => _gemvPrefetch = value is >= 0 and <= GemvPrefetchMax
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, $"GEMV prefetch is 0 to {GemvPrefetchMax} loads a lane");
+    }
+
+    private int _gemvPrefetch = GemvPrefetchMax;
+
+    private void LaunchGemv(CudaStream s, CudaFunction fn, int rowsPerCta, ulong x, ulong w, ulong bias, ulong y, int m, int n, int k, int f32)
+    {
+        int prefetch = _programmatic ? _gemvPrefetch : 0;
+        void** a = stackalloc void*[9];
+        a[0] = &x; a[1] = &w; a[2] = &bias; a[3] = &y; a[4] = &m; a[5] = &n; a[6] = &k; a[7] = &f32; a[8] = &prefetch;
         fn.Launch(s, ((uint)((n + rowsPerCta - 1) / rowsPerCta), 1, 1), 256, 0, a);
     }
 

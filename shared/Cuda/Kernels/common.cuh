@@ -92,6 +92,15 @@ __device__ __forceinline__ void dependent_launch_entry()
     allow_dependents();
 }
 
+// Both, the other way round, for the short latency-bound kernels of a decode step (norms, RoPE, the split-K merge):
+// the next kernel may launch as soon as every CTA of this one is resident, so a GEMV after them stages its first
+// weights while they wait and run. Still correct: every kernel waits for the one before it, which waited for its own.
+__device__ __forceinline__ void early_dependent_launch_entry()
+{
+    allow_dependents();
+    grid_dependency_wait();
+}
+
 // Tensor-core helpers (prefill and grouped decode attention): mma.sync m16n8k16, bf16 in, fp32 accumulate.
 __device__ __forceinline__ void mma_bf16(float* c, u32 a0, u32 a1, u32 a2, u32 a3, u32 b0, u32 b1)
 {

@@ -211,7 +211,7 @@ extern "C" __global__ void decode_attention_reduce(const float* __restrict__ par
                                                    const int* __restrict__ context_lens, bf16* __restrict__ out,
                                                    int hq, int d, int nsplit, int part)
 {
-    dependent_launch_entry();
+    early_dependent_launch_entry();
     const int s = blockIdx.x, h = blockIdx.y;
     const int L = context_lens[s];
     const int valid = min(nsplit, (L + part - 1) / part);

@@ -29,7 +29,7 @@ extern "C" __global__ void fused_add_rmsnorm(const bf16* __restrict__ x, bf16* _
                                              const bf16* __restrict__ weight, bf16* __restrict__ out,
                                              int hidden, float eps, int add)
 {
-    dependent_launch_entry();
+    early_dependent_launch_entry();
     __shared__ float scratch[32];
     const size_t row = (size_t)blockIdx.x * hidden;
     const bf16* xr = x + row;

@@ -15,30 +15,82 @@
 #define GEMV_STORE 0 // y = x.w^T + bias: bf16, or fp32 with out_f32 (logits)
 #define GEMV_SILU 1  // w is [gate | up] (2N rows): y[:, n] = silu(bf16(gate_n)) * bf16(up_n), i.e. Linear then silu_and_mul
 
+// Most 16-byte weight loads a lane issues before the grid wait (8 warps x 6 x 32 lanes x 16 B = 24 KB of shared
+// memory a CTA: 8 CTAs an SM still fit).
+#define GEMV_PREFETCH_MAX 6
+
+// acc[m] += w8 . x[m, 8i .. 8i + 7] for the step's rows.
+template <int MMAX>
+__device__ __forceinline__ void gemv_accumulate(float (&acc)[MMAX], uint4 w8, const bf16* __restrict__ x, int M, int K, int i)
+{
+    float wf[8];
+    unpack8(w8, wf);
+#pragma unroll
+    for (int m = 0; m < MMAX; m++)
+    {
+        if (m < M)
+        {
+            float xf[8];
+            unpack8(((const uint4*)(x + (size_t)m * K))[i], xf);
+#pragma unroll
+            for (int j = 0; j < 8; j++) acc[m] += wf[j] * xf[j];
+        }
+    }
+}
+
 // SPLIT = 2: two warps share a row, each streaming one contiguous half, and add their sums through shared memory:
 // narrow matrices (N < 8192 rows) otherwise give too few warps per SM to cover the memory latency (down_proj: 31 of 64).
 // GEMV_SILU gives each output column the warps of two weight rows, the gate row's and the up row's (each row split as
 // the unfused GEMV would split the [gate | up] matrix, so the sums match it).
 template <int MMAX, int SPLIT, int EPI>
 __device__ __forceinline__ void gemv_impl(const bf16* __restrict__ x, const bf16* __restrict__ w, const bf16* __restrict__ bias,
-                                          void* __restrict__ y, int M, int N, int K, int out_f32)
+                                          void* __restrict__ y, int M, int N, int K, int out_f32, int prefetch)
 {
-    dependent_launch_entry();
     // Warps a row pair: SPLIT halves of each row, and with PAIR the gate row's warps then the up row's.
     constexpr bool PAIR = EPI == GEMV_SILU;
     constexpr int PIECES = (PAIR ? 2 : 1) * SPLIT;
     __shared__ float part[PIECES > 1 ? 8 * MMAX : 1];
+    __shared__ uint4 staged[8][GEMV_PREFETCH_MAX][32];
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int n = blockIdx.x * (8 / PIECES) + warp / PIECES;
     const int piece = warp % PIECES;
     const int half = piece % SPLIT;
     const bool live = n < N;
+    const bf16* wr = w + (size_t)(PAIR ? n + (piece / SPLIT) * N : n) * K;
+    const int k8 = K / 8;
+    const int per = (k8 + SPLIT - 1) / SPLIT;
+    const int first = half * per + lane;
+    const int end = min(k8, (half + 1) * per);
+
+    // The weights never depend on an earlier kernel, so this warp's first 16-byte loads of its row go out before the
+    // grid wait: launched early by programmatic dependent launch, the GEMV streams weights while the norm, RoPE or
+    // attention kernel before it (latency-bound, the memory idle) still runs. Each lane reads back only its own slots,
+    // so no CTA barrier is needed; the sums keep their order, so the result is the same bit for bit.
+    int staged_count = 0;
+    if (prefetch > 0) allow_dependents();
+    if (live && (K & 7) == 0)
+    {
+        const uint4* w4 = (const uint4*)wr;
+#pragma unroll
+        for (int p = 0; p < GEMV_PREFETCH_MAX; p++)
+        {
+            const int i = first + p * 32;
+            if (p < prefetch && i < end)
+            {
+                cp_async16(smem_addr(&staged[warp][p][lane]), w4 + i, 16);
+                staged_count = p + 1;
+            }
+        }
+        cp_async_commit();
+    }
+    grid_dependency_wait();
+    if (prefetch == 0) allow_dependents();
+
     float acc[MMAX];
 #pragma unroll
     for (int m = 0; m < MMAX; m++) acc[m] = 0.f;
     if (live)
     {
-        const bf16* wr = w + (size_t)(PAIR ? n + (piece / SPLIT) * N : n) * K;
         if ((K & 7) != 0)
         {
             for (int i = lane + half * 32; i < K; i += 32 * SPLIT)
@@ -52,26 +104,14 @@ __device__ __forceinline__ void gemv_impl(const bf16* __restrict__ x, const bf16
         else
         {
             const uint4* w4 = (const uint4*)wr;
-            const int k8 = K / 8;
-            const int per = (k8 + SPLIT - 1) / SPLIT;
-            const int end = min(k8, (half + 1) * per);
-#pragma unroll 8
-            for (int i = half * per + lane; i < end; i += 32)
+            int i = first;
+            if (staged_count > 0)
             {
-                float wf[8];
-                unpack8(__ldg(w4 + i), wf);
-#pragma unroll
-                for (int m = 0; m < MMAX; m++)
-                {
-                    if (m < M)
-                    {
-                        float xf[8];
-                        unpack8(((const uint4*)(x + (size_t)m * K))[i], xf);
-#pragma unroll
-                        for (int j = 0; j < 8; j++) acc[m] += wf[j] * xf[j];
-                    }
-                }
+                cp_async_wait_all();
+                for (int p = 0; p < staged_count; p++, i += 32) gemv_accumulate<MMAX>(acc, staged[warp][p][lane], x, M, K, i);
             }
+#pragma unroll 8
+            for (; i < end; i += 32) gemv_accumulate<MMAX>(acc, __ldg(w4 + i), x, M, K, i);
         }
     }
 #pragma unroll
@@ -127,9 +167,9 @@ __device__ __forceinline__ void gemv_impl(const bf16* __restrict__ x, const bf16
 
 #define GEMV_KERNEL(NAME, MMAX, SPLIT, EPI)                                                                       \
     extern "C" __global__ void __launch_bounds__(256) NAME(const bf16* x, const bf16* w, const bf16* bias, void* y, \
-                                                           int M, int N, int K, int out_f32)                       \
+                                                           int M, int N, int K, int out_f32, int prefetch)         \
     {                                                                                                             \
-        gemv_impl<MMAX, SPLIT, EPI>(x, w, bias, y, M, N, K, out_f32);                                             \
+        gemv_impl<MMAX, SPLIT, EPI>(x, w, bias, y, M, N, K, out_f32, prefetch);                                   \
     }
 
 GEMV_KERNEL(gemv_m1, 1, 1, GEMV_STORE)

@@ -16,7 +16,7 @@ extern "C" __global__ void rope_qk_norm_cache(bf16* __restrict__ qkv, const int*
                                               int hq, int hkv, int d, int block_size, float eps)
 {
     constexpr int HPW = ROPE_HEADS_PER_WARP;
-    dependent_launch_entry();
+    early_dependent_launch_entry();
     const int lane = threadIdx.x & 31;
     const int total = hq + 2 * hkv;
     const int head0 = (blockIdx.x * (blockDim.x / 32) + (threadIdx.x >> 5)) * HPW;
