@@ -54,6 +54,21 @@ public sealed partial class CudaBackend
         }
     }
 
+    /// <summary>Whether short decode kernels let their successor launch before they wait (see <see cref="KernelLibrary.EarlyTrigger"/>).</summary>
+    public bool EarlyTrigger
+    {
+        get => _kernels.EarlyTrigger;
+        set
+        {
+            if (value != _kernels.EarlyTrigger)
+            {
+                _stream.Synchronize();
+                DropGraphs();
+                _kernels.EarlyTrigger = value;
+            }
+        }
+    }
+
     /// <summary>Whether prefill attention double-buffers its K/V tiles (see <see cref="KernelLibrary.PrefillDoubleBuffered"/>).</summary>
     public bool PrefillDoubleBuffered
     {

@@ -60,6 +60,7 @@ public sealed unsafe partial class CudaBackend : IBackend, IGreedyLogitsReader, 
             var cache = options.KernelCacheDirectory is null ? KernelCache.Default() : new KernelCache(options.KernelCacheDirectory);
             _kernels = KernelLibrary.Load(context, compiler, cache, options.ProgrammaticLaunch);
             _kernels.GemvPrefetch = options.GemvPrefetch;
+            _kernels.EarlyTrigger = options.EarlyTrigger;
             _gemm = new CublasLtGemm(context, options.Libraries);
             _step = new StepBuffers(context);
             _uploader = new WeightUploader(context, _stream, _kernels, options.StagingBytes);

@@ -36,6 +36,12 @@ public sealed record CudaBackendOptions
     public int GemvPrefetch { get; init; } = int.TryParse(Environment.GetEnvironmentVariable("LLMSERVE_CUDA_GEMV_PREFETCH"), out var p) ? p : KernelLibrary.GemvPrefetchMax;
 
     /// <summary>
+    /// Let the norm, RoPE and split-K merge kernels launch their successor before they wait for their predecessor
+    /// (LLMSERVE_CUDA_EARLY_TRIGGER=0 turns it off), so a decode GEMV stages weights sooner. Same result either way.
+    /// </summary>
+    public bool EarlyTrigger { get; init; } = Environment.GetEnvironmentVariable("LLMSERVE_CUDA_EARLY_TRIGGER") != "0";
+
+    /// <summary>
     /// Run the decoder layers of one-token decode steps as one persistent kernel on sm_90+ where the model's layers fit
     /// it (decode_layers.cu). Off by default (LLMSERVE_CUDA_PERSISTENT=1 turns it on): it matches the per-op path but
     /// is slower than it so far (H200, 8B-shaped: 4.58 against 4.37 ms a token; bench/cuda/KERNELS.md, session 8).

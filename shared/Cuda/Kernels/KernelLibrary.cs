@@ -1,4 +1,5 @@
 using LlmServe.Cuda.Compilation;
+using LlmServe.Cuda.Native;
 using LlmServe.Cuda.Runtime;
 
 namespace LlmServe.Cuda.Kernels;
@@ -255,13 +256,39 @@ public sealed unsafe partial class KernelLibrary : IDisposable
 
     private int _gemvPrefetch = GemvPrefetchMax;
 
+    /// <summary>
+    /// Whether the norm, RoPE and split-K merge kernels let the next kernel launch before they wait for the previous
+    /// one (llmserve_early_trigger in common.cuh), so a GEMV after them starts staging weights sooner. Default on.
+    /// </summary>
+    public bool EarlyTrigger
+    {
+        get => _earlyTrigger;
+        set
+        {
+            var (address, bytes) = _module.GetGlobal("llmserve_early_trigger");
+            if (bytes != sizeof(int))
+            {
+                throw new InvalidOperationException($"llmserve_early_trigger is {bytes} bytes, not {sizeof(int)}");
+            }
+
+            int flag = value ? 1 : 0;
+            CuDriver.Check(CuDriver.cuMemcpyHtoD(address, &flag, sizeof(int)));
+            _earlyTrigger = value;
+        }
+    }
+
+    private bool _earlyTrigger = true;
+
     private void LaunchGemv(CudaStream s, CudaFunction fn, int rowsPerCta, ulong x, ulong w, ulong bias, ulong y, int m, int n, int k, int f32)
     {
         int prefetch = _programmatic ? _gemvPrefetch : 0;
         void** a = stackalloc void*[9];
         a[0] = &x; a[1] = &w; a[2] = &bias; a[3] = &y; a[4] = &m; a[5] = &n; a[6] = &k; a[7] = &f32; a[8] = &prefetch;
-        fn.Launch(s, ((uint)((n + rowsPerCta - 1) / rowsPerCta), 1, 1), 256, 0, a);
+        fn.Launch(s, ((uint)((n + rowsPerCta - 1) / rowsPerCta), 1, 1), 256, (uint)(prefetch * GemvStagingBytesPerLoad), a);
     }
+
+    /// <summary>Shared memory a GEMV CTA stages per weight load a lane issues before its grid wait (8 warps × 32 lanes × 16 B).</summary>
+    public const int GemvStagingBytesPerLoad = 8 * 32 * 16;
 
     public void Embedding(CudaStream s, ulong table, ulong ids, ulong output, int tokens, int hidden, int vocab)
     {

@@ -92,13 +92,25 @@ __device__ __forceinline__ void dependent_launch_entry()
     allow_dependents();
 }
 
-// Both, the other way round, for the short latency-bound kernels of a decode step (norms, RoPE, the split-K merge):
-// the next kernel may launch as soon as every CTA of this one is resident, so a GEMV after them stages its first
-// weights while they wait and run. Still correct: every kernel waits for the one before it, which waited for its own.
+// Set by the host (KernelLibrary.EarlyTrigger), never by a kernel: read before the grid wait.
+extern "C" __device__ int llmserve_early_trigger = 1;
+
+// Both, the other way round when llmserve_early_trigger is set, for the short latency-bound kernels of a decode step
+// (norms, RoPE, the split-K merge): the next kernel may launch as soon as every CTA of this one is resident, so a
+// GEMV after them stages its first weights while they wait and run. Still correct: every kernel waits for the one
+// before it, which waited for its own.
 __device__ __forceinline__ void early_dependent_launch_entry()
 {
-    allow_dependents();
-    grid_dependency_wait();
+    if (llmserve_early_trigger)
+    {
+        allow_dependents();
+        grid_dependency_wait();
+    }
+    else
+    {
+        grid_dependency_wait();
+        allow_dependents();
+    }
 }
 
 // Tensor-core helpers (prefill and grouped decode attention): mma.sync m16n8k16, bf16 in, fp32 accumulate.

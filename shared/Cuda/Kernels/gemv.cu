@@ -15,10 +15,6 @@
 #define GEMV_STORE 0 // y = x.w^T + bias: bf16, or fp32 with out_f32 (logits)
 #define GEMV_SILU 1  // w is [gate | up] (2N rows): y[:, n] = silu(bf16(gate_n)) * bf16(up_n), i.e. Linear then silu_and_mul
 
-// Most 16-byte weight loads a lane issues before the grid wait (8 warps x 6 x 32 lanes x 16 B = 24 KB of shared
-// memory a CTA: 8 CTAs an SM still fit).
-#define GEMV_PREFETCH_MAX 6
-
 // acc[m] += w8 . x[m, 8i .. 8i + 7] for the step's rows.
 template <int MMAX>
 __device__ __forceinline__ void gemv_accumulate(float (&acc)[MMAX], uint4 w8, const bf16* __restrict__ x, int M, int K, int i)
@@ -50,7 +46,8 @@ __device__ __forceinline__ void gemv_impl(const bf16* __restrict__ x, const bf16
     constexpr bool PAIR = EPI == GEMV_SILU;
     constexpr int PIECES = (PAIR ? 2 : 1) * SPLIT;
     __shared__ float part[PIECES > 1 ? 8 * MMAX : 1];
-    __shared__ uint4 staged[8][GEMV_PREFETCH_MAX][32];
+    // [warp][load][lane], prefetch loads a lane: dynamic, so a launch without prefetch costs no occupancy.
+    extern __shared__ uint4 staged[];
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int n = blockIdx.x * (8 / PIECES) + warp / PIECES;
     const int piece = warp % PIECES;
@@ -66,23 +63,11 @@ __device__ __forceinline__ void gemv_impl(const bf16* __restrict__ x, const bf16
     // grid wait: launched early by programmatic dependent launch, the GEMV streams weights while the norm, RoPE or
     // attention kernel before it (latency-bound, the memory idle) still runs. Each lane reads back only its own slots,
     // so no CTA barrier is needed; the sums keep their order, so the result is the same bit for bit.
-    int staged_count = 0;
+    const int staged_count = live && (K & 7) == 0 && end > first ? min(prefetch, (end - first + 31) / 32) : 0;
     if (prefetch > 0) allow_dependents();
-    if (live && (K & 7) == 0)
-    {
-        const uint4* w4 = (const uint4*)wr;
-#pragma unroll
-        for (int p = 0; p < GEMV_PREFETCH_MAX; p++)
-        {
-            const int i = first + p * 32;
-            if (p < prefetch && i < end)
-            {
-                cp_async16(smem_addr(&staged[warp][p][lane]), w4 + i, 16);
-                staged_count = p + 1;
-            }
-        }
-        cp_async_commit();
-    }
+    for (int p = 0; p < staged_count; p++)
+        cp_async16(smem_addr(&staged[(warp * prefetch + p) * 32 + lane]), (const uint4*)wr + first + p * 32, 16);
+    cp_async_commit();
     grid_dependency_wait();
     if (prefetch == 0) allow_dependents();
 
@@ -108,7 +93,7 @@ __device__ __forceinline__ void gemv_impl(const bf16* __restrict__ x, const bf16
             if (staged_count > 0)
             {
                 cp_async_wait_all();
-                for (int p = 0; p < staged_count; p++, i += 32) gemv_accumulate<MMAX>(acc, staged[warp][p][lane], x, M, K, i);
+                for (int p = 0; p < staged_count; p++, i += 32) gemv_accumulate<MMAX>(acc, staged[(warp * prefetch + p) * 32 + lane], x, M, K, i);
             }
 #pragma unroll 8
             for (; i < end; i += 32) gemv_accumulate<MMAX>(acc, __ldg(w4 + i), x, M, K, i);
@@ -165,8 +150,9 @@ __device__ __forceinline__ void gemv_impl(const bf16* __restrict__ x, const bf16
     }
 }
 
+// MINB: CTAs an SM the registers must allow (8 at M <= 2: as many as 2048 threads; the staging loop must not cost it).
 #define GEMV_KERNEL(NAME, MMAX, SPLIT, EPI)                                                                       \
-    extern "C" __global__ void __launch_bounds__(256) NAME(const bf16* x, const bf16* w, const bf16* bias, void* y, \
+    extern "C" __global__ void __launch_bounds__(256, MMAX <= 2 ? 8 : MMAX == 4 ? 4 : 2) NAME(const bf16* x, const bf16* w, const bf16* bias, void* y, \
                                                            int M, int N, int K, int out_f32, int prefetch)         \
     {                                                                                                             \
         gemv_impl<MMAX, SPLIT, EPI>(x, w, bias, y, M, N, K, out_f32, prefetch);                                   \

@@ -56,6 +56,7 @@ internal static unsafe class CuDriver
     public static delegate* unmanaged<void**, nuint, uint, int> cuMemHostAlloc;
     public static delegate* unmanaged<void*, int> cuMemFreeHost;
     public static delegate* unmanaged<ulong, void*, nuint, nint, int> cuMemcpyHtoDAsync;
+    public static delegate* unmanaged<ulong, void*, nuint, int> cuMemcpyHtoD;
     public static delegate* unmanaged<void*, ulong, nuint, nint, int> cuMemcpyDtoHAsync;
     public static delegate* unmanaged<ulong, ulong, nuint, nint, int> cuMemcpyDtoDAsync;
     public static delegate* unmanaged<ulong, byte, nuint, nint, int> cuMemsetD8Async;
@@ -64,6 +65,7 @@ internal static unsafe class CuDriver
     public static delegate* unmanaged<nint*, void*, int> cuModuleLoadData;
     public static delegate* unmanaged<nint, int> cuModuleUnload;
     public static delegate* unmanaged<nint*, nint, byte*, int> cuModuleGetFunction;
+    public static delegate* unmanaged<ulong*, nuint*, nint, byte*, int> cuModuleGetGlobal;
     public static delegate* unmanaged<nint, int, int, int> cuFuncSetAttribute;
     public static delegate* unmanaged<int*, int, nint, int> cuFuncGetAttribute;
     public static delegate* unmanaged<int*, nint, int, nuint, int> cuOccupancyMaxActiveBlocksPerMultiprocessor;
@@ -153,6 +155,7 @@ internal static unsafe class CuDriver
             cuMemHostAlloc = (delegate* unmanaged<void**, nuint, uint, int>)Export(lib, "cuMemHostAlloc");
             cuMemFreeHost = (delegate* unmanaged<void*, int>)Export(lib, "cuMemFreeHost");
             cuMemcpyHtoDAsync = (delegate* unmanaged<ulong, void*, nuint, nint, int>)Export(lib, "cuMemcpyHtoDAsync_v2");
+            cuMemcpyHtoD = (delegate* unmanaged<ulong, void*, nuint, int>)Export(lib, "cuMemcpyHtoD_v2");
             cuMemcpyDtoHAsync = (delegate* unmanaged<void*, ulong, nuint, nint, int>)Export(lib, "cuMemcpyDtoHAsync_v2");
             cuMemcpyDtoDAsync = (delegate* unmanaged<ulong, ulong, nuint, nint, int>)Export(lib, "cuMemcpyDtoDAsync_v2");
             cuMemsetD8Async = (delegate* unmanaged<ulong, byte, nuint, nint, int>)Export(lib, "cuMemsetD8Async");
@@ -161,6 +164,7 @@ internal static unsafe class CuDriver
             cuModuleLoadData = (delegate* unmanaged<nint*, void*, int>)Export(lib, "cuModuleLoadData");
             cuModuleUnload = (delegate* unmanaged<nint, int>)Export(lib, "cuModuleUnload");
             cuModuleGetFunction = (delegate* unmanaged<nint*, nint, byte*, int>)Export(lib, "cuModuleGetFunction");
+            cuModuleGetGlobal = (delegate* unmanaged<ulong*, nuint*, nint, byte*, int>)Export(lib, "cuModuleGetGlobal_v2");
             cuFuncSetAttribute = (delegate* unmanaged<nint, int, int, int>)Export(lib, "cuFuncSetAttribute");
             cuFuncGetAttribute = (delegate* unmanaged<int*, int, nint, int>)Export(lib, "cuFuncGetAttribute");
             cuOccupancyMaxActiveBlocksPerMultiprocessor = (delegate* unmanaged<int*, nint, int, nuint, int>)Export(lib, "cuOccupancyMaxActiveBlocksPerMultiprocessor");

@@ -37,5 +37,20 @@ public sealed unsafe class CudaModule : SafeHandleZeroOrMinusOneIsInvalid
         return new CudaFunction(fn, name);
     }
 
+    /// <summary>Device address and size of the module's extern "C" __device__ variable <paramref name="name"/>.</summary>
+    public (ulong Address, long Bytes) GetGlobal(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var bytes = Encoding.ASCII.GetBytes(name + "\0");
+        ulong address;
+        nuint size;
+        fixed (byte* p = bytes)
+        {
+            CuDriver.Check(CuDriver.cuModuleGetGlobal(&address, &size, handle, p));
+        }
+
+        return (address, (long)size);
+    }
+
     protected override bool ReleaseHandle() => CuDriver.cuModuleUnload(handle) == CuDriver.Success;
 }
