@@ -125,17 +125,15 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
 
         // Single-stream and batched decode through graphs: small batches with and without the fused gate_up, large ones
         // with the CUDA-core and the tensor-core decode attention.
-        // Small batches also with fewer GEMV weight loads before the grid wait (the default is GemvPrefetchMax).
-        const int P = KernelLibrary.GemvPrefetchMax;
-        // (early: the short kernels let their successor launch before they wait.) Rows with neither are session 9's path.
+        // One-row steps with 0, 3 (the default) and 6 GEMV weight loads before the grid wait, and the short kernels'
+        // early trigger on and off (early: they let their successor launch before they wait); (0, off) is session 9's path.
+        const int P = KernelLibrary.GemvPrefetchDefault, P6 = KernelLibrary.GemvPrefetchMax;
         foreach (var (batch, fuse, tensorCores, persistent, prefetch, early) in new[]
         {
             (1, true, true, true, P, true), (1, false, true, false, P, true),
-            (1, true, true, false, 0, false), (1, true, true, false, 0, true), (1, true, true, false, 3, true), (1, true, true, false, P, false), (1, true, true, false, P, true),
-            (2, true, true, false, 0, false), (2, true, true, false, P, true),
-            (4, false, true, false, P, true), (4, true, true, false, 0, false), (4, true, true, false, 0, true), (4, true, true, false, P, false), (4, true, true, false, P, true),
-            (8, true, true, false, 0, false), (8, true, true, false, P, true),
-            (64, true, false, false, P, true), (64, true, true, false, 0, false), (64, true, true, false, P, true), (256, true, false, false, P, true), (256, true, true, false, 0, false), (256, true, true, false, P, true),
+            (1, true, true, false, 0, false), (1, true, true, false, P, false), (1, true, true, false, P6, true), (1, true, true, false, P, true),
+            (4, false, true, false, P, true), (4, true, true, false, P, false), (4, true, true, false, P, true), (8, true, true, false, P, true),
+            (64, true, false, false, P, true), (64, true, true, false, P, true), (256, true, false, false, P, true), (256, true, true, false, P, false), (256, true, true, false, P, true),
         })
         {
             backend.PersistentDecode = persistent;
@@ -161,12 +159,12 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
             long kvBytes = (long)batch * ctx * BenchModel.Layers * BenchModel.KvHeads * BenchModel.HeadDim * 2 * 2;
             double floorMs = (model.WeightBytes + kvBytes) / _bandwidth * 1e3;
             report.Timing(string.Create(CultureInfo.InvariantCulture,
-                $"decode batch {batch} ctx {ctx}{(model.LastStepPersistent ? " persistent" : model.LastStepFused ? " fused" : batch <= 8 ? " unfused" : "")}{(tensorCores ? "" : " cuda-core attention")}{(persistent ? "" : $" gemv prefetch {prefetch}{(early ? " early trigger" : "")}")}: {stepMs:F2} ms/step = {batch * 1000 / stepMs:F0} tok/s; floor {floorMs:F2} ms ({(model.WeightBytes + kvBytes) / 1e9:F1} GB) -> {floorMs / stepMs * 100:F0}% of floor (graphs: {backend.CapturedGraphs})"));
+                $"decode batch {batch} ctx {ctx}{(model.LastStepPersistent ? " persistent" : model.LastStepFused ? " fused" : batch <= 8 ? " unfused" : "")}{(tensorCores ? "" : " cuda-core attention")}{(persistent ? "" : $"{(batch == 1 ? $" gemv prefetch {prefetch}" : "")}{(early ? " early trigger" : "")}")}: {stepMs:F2} ms/step = {batch * 1000 / stepMs:F0} tok/s; floor {floorMs:F2} ms ({(model.WeightBytes + kvBytes) / 1e9:F1} GB) -> {floorMs / stepMs * 100:F0}% of floor (graphs: {backend.CapturedGraphs})"));
         }
 
         backend.FuseGateUpActivation = true;
         backend.DecodeOnTensorCores = true;
-        backend.GemvPrefetch = P;
+        backend.GemvPrefetch = KernelLibrary.GemvPrefetchDefault;
         backend.EarlyTrigger = true;
         PersistentVariants(model, cache, builder, blocksPerSeq, tokens, lps);
 
@@ -299,7 +297,7 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
             var logits = new float[2][];
             for (int f = 0; f < 2; f++)
             {
-                backend.GemvPrefetch = f == 0 ? 0 : KernelLibrary.GemvPrefetchMax;
+                backend.GemvPrefetch = f == 0 ? 0 : KernelLibrary.GemvPrefetchDefault;
                 backend.EarlyTrigger = f == 1;
                 logits[f] = new float[batch * BenchModel.Vocab];
                 model.Forward(Decode(builder, batch, 512, blocksPerSeq, true, 7), cache);
@@ -422,7 +420,7 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
     private void GemvVariants(BenchModel m)
     {
         var k = gpu.Kernels;
-        const int G = KernelLibrary.GemvPrefetchMax * KernelLibrary.GemvStagingBytesPerLoad;   // the GEMVs' staging at the default prefetch
+        const int G = KernelLibrary.GemvPrefetchDefault * KernelLibrary.GemvStagingBytesPerLoad;   // the GEMVs' staging at the default prefetch
         foreach (var line in new[]
         {
             k.Occupancy("gemv_m1", 256, G), k.Occupancy("gemv_m1_s2", 256, G), k.Occupancy("gemv_m8", 256, G), k.Occupancy("gemv_m8_s2", 256, G),
@@ -443,7 +441,7 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
             var w0 = m.Projection(0, which);
             ulong x = ((CudaTensor)inputs[which]).Pointer, y = ((CudaTensor)outputs[which]).Pointer;
             double us = 0;
-            foreach (var prefetch in new[] { 0, KernelLibrary.GemvPrefetchMax })
+            foreach (var prefetch in new[] { 0, KernelLibrary.GemvPrefetchDefault })
             {
                 // Back to back the early weight loads have no idle memory to fill: this shows their cost, the decode
                 // step rows below their gain.

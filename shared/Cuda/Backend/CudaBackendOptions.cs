@@ -29,11 +29,11 @@ public sealed record CudaBackendOptions
     public bool FuseGateUpActivation { get; init; } = Environment.GetEnvironmentVariable("LLMSERVE_CUDA_FUSE") != "0";
 
     /// <summary>
-    /// 16-byte weight loads each lane of a decode GEMV issues before it waits for the previous kernel, 0 to 6
-    /// (LLMSERVE_CUDA_GEMV_PREFETCH; default 6): the GEMV streams weights while the latency-bound kernel before it
+    /// 16-byte weight loads each lane of a one-row decode GEMV issues before it waits for the previous kernel, 0 to 6
+    /// (LLMSERVE_CUDA_GEMV_PREFETCH; default 3): the GEMV streams weights while the latency-bound kernel before it
     /// runs. Same result bit for bit at every value.
     /// </summary>
-    public int GemvPrefetch { get; init; } = int.TryParse(Environment.GetEnvironmentVariable("LLMSERVE_CUDA_GEMV_PREFETCH"), out var p) ? p : KernelLibrary.GemvPrefetchMax;
+    public int GemvPrefetch { get; init; } = int.TryParse(Environment.GetEnvironmentVariable("LLMSERVE_CUDA_GEMV_PREFETCH"), out var p) ? p : KernelLibrary.GemvPrefetchDefault;
 
     /// <summary>
     /// Let the norm, RoPE and split-K merge kernels launch their successor before they wait for their predecessor

@@ -150,9 +150,10 @@ __device__ __forceinline__ void gemv_impl(const bf16* __restrict__ x, const bf16
     }
 }
 
-// MINB: CTAs an SM the registers must allow (8 at M <= 2: as many as 2048 threads; the staging loop must not cost it).
+// At M <= 2 the registers must allow 8 CTAs an SM (2048 threads): the staging loop took them from 30 to 38 and the
+// occupancy to 6 (run 37). Wider kernels keep the compiler's choice (bounds of 4 and 2 made M = 8 spill, run 38).
 #define GEMV_KERNEL(NAME, MMAX, SPLIT, EPI)                                                                       \
-    extern "C" __global__ void __launch_bounds__(256, MMAX <= 2 ? 8 : MMAX == 4 ? 4 : 2) NAME(const bf16* x, const bf16* w, const bf16* bias, void* y, \
+    extern "C" __global__ void __launch_bounds__(256, MMAX <= 2 ? 8 : 1) NAME(const bf16* x, const bf16* w, const bf16* bias, void* y, \
                                                            int M, int N, int K, int out_f32, int prefetch)         \
     {                                                                                                             \
         gemv_impl<MMAX, SPLIT, EPI>(x, w, bias, y, M, N, K, out_f32, prefetch);                                   \
