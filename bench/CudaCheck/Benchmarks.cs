@@ -5,6 +5,7 @@ using LlmServe.Cuda.Blas;
 using LlmServe.Cuda.Kernels;
 using LlmServe.Cuda.Runtime;
 using LlmServe.Inference.Backends;
+using LlmServe.Inference.Sampling;
 
 namespace LlmServe.CudaCheck;
 
@@ -162,6 +163,7 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
                 $"decode batch {batch} ctx {ctx}{(model.LastStepPersistent ? " persistent" : model.LastStepFused ? " fused" : batch <= 8 ? " unfused" : "")}{(tensorCores ? "" : " cuda-core attention")}{(persistent ? "" : $"{(batch == 1 ? $" gemv prefetch {prefetch}" : "")}{(early ? " early trigger" : "")}")}: {stepMs:F2} ms/step = {batch * 1000 / stepMs:F0} tok/s; floor {floorMs:F2} ms ({(model.WeightBytes + kvBytes) / 1e9:F1} GB) -> {floorMs / stepMs * 100:F0}% of floor (graphs: {backend.CapturedGraphs})"));
         }
 
+        DeviceSampling(model);
         backend.FuseGateUpActivation = true;
         backend.DecodeOnTensorCores = true;
         backend.GemvPrefetch = KernelLibrary.GemvPrefetchDefault;
@@ -261,6 +263,30 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         int xBytes = KernelLibrary.PersistentDecodeXBytes(BenchModel.Hidden, BenchModel.Inter, BenchModel.Heads, BenchModel.KvHeads, BenchModel.HeadDim);
         report.Line("occupancy " + gpu.Kernels.Occupancy("decode_layers_d128", KernelLibrary.PersistentDecodeThreads,
             KernelLibrary.PersistentDecodeSharedBytes(5, xBytes, BenchModel.Hidden)));
+    }
+
+    // The backend's sampling on the card (IDeviceSampler) over the last decode step's 256 rows of real logits: DeviceDraw's
+    // tokens, and its time beside the logits' copy to the host that sampling there needs first.
+    private void DeviceSampling(BenchModel model)
+    {
+        const int rows = 256;
+        var draws = Enumerable.Range(0, rows).Select(r => new DeviceDrawParams
+        {
+            Seed = (ulong)r, Step = 3, InverseTemperature = 1.25f, TopP = 0.95f, TopK = r % 3 == 0 ? 50 : 0, MinP = r % 5 == 0 ? 0.02f : 0f,
+        }).ToArray();
+        var tokens = new int[rows];
+        backend.SampleLogits(model.Logits, rows, draws, tokens);
+        var sw = Stopwatch.StartNew();
+        backend.SampleLogits(model.Logits, rows, draws, tokens);
+        double sampleMs = sw.Elapsed.TotalMilliseconds;
+        var host = new float[rows * BenchModel.Vocab];
+        sw.Restart();
+        backend.CopyToHost(model.Logits, rows, host);
+        double copyMs = sw.Elapsed.TotalMilliseconds;
+        int differ = Enumerable.Range(0, rows).Count(r => tokens[r] != DeviceDraw.Draw(host.AsSpan(r * BenchModel.Vocab, BenchModel.Vocab), draws[r]));
+        report.Check($"8B decode batch {rows}: the backend's device sampling draws DeviceDraw's tokens", differ == 0, $"{differ} of {rows} rows differ");
+        report.Timing(string.Create(CultureInfo.InvariantCulture,
+            $"8B decode batch {rows}: sampled on the GPU (top-p 0.95, a third top-k 50) in {sampleMs:F2} ms, ids to the host; the logits' copy alone takes {copyMs:F2} ms"));
     }
 
     // The same decode step (same cache, same positions) with the fused gate_up off and on: logits equal bit for bit.

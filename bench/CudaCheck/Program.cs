@@ -52,6 +52,7 @@ using (backend)
         {
             new KernelChecks(gpu, report).RunAll();
             new FusedGemvChecks(gpu, report).RunAll();
+            new SamplingChecks(gpu, report).RunAll();
         }
 
         if (all || args.Contains("nccl"))

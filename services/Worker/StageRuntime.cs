@@ -32,6 +32,7 @@ internal sealed class StageRuntime : IDisposable
     private Inference.Sampling.SampledToken[] _rowTokens = [];
     private int[] _greedyTokens = [];
     private float[] _greedyLogprobs = [];
+    private Inference.Sampling.DeviceDrawParams[] _rowDraws = [];
 
     public StageRuntime(LlamaModel model, int kvBlocks, int blockSize, int stageIndex)
     {
@@ -212,14 +213,17 @@ internal sealed class StageRuntime : IDisposable
             _rowTokens = new Inference.Sampling.SampledToken[size];
             _greedyTokens = new int[size];
             _greedyLogprobs = new float[size];
+            _rowDraws = new Inference.Sampling.DeviceDrawParams[size];
         }
         bool allPlainArgmax = _model.PicksGreedyOnDevice;
+        bool allDeviceDraws = _model.SamplesOnDevice;
         for (int i = 0; i < rows; i++)
         {
             var state = _sequences[_sampledSequences[i]];
             _rowStates[i] = state;
             _rowSamplers[i] = state.Sampler!;
             allPlainArgmax &= state.Sampler!.IsPlainArgmax;
+            allDeviceDraws = allDeviceDraws && state.Sampler!.TryGetDeviceDraw(out _rowDraws[i]);
         }
         if (allPlainArgmax)
         {
@@ -229,6 +233,20 @@ internal sealed class StageRuntime : IDisposable
             {
                 float logprob = _rowSamplers[i].Options.Logprobs ? _greedyLogprobs[i] : float.NaN;
                 _rowTokens[i] = new Inference.Sampling.SampledToken(_greedyTokens[i], logprob);
+            }
+        }
+        else if (allDeviceDraws)
+        {
+            // Temperature, top-k, top-p and min-p drawn where the logits are (DeviceDraw): only the ids cross.
+            _model.SampleOnDevice(_rowDraws.AsSpan(0, rows), _greedyTokens.AsSpan(0, rows));
+            for (int i = 0; i < rows; i++)
+            {
+                if (_greedyTokens[i] < 0)
+                {
+                    throw new InvalidOperationException($"row {i} of step {stepId} has no token to draw: every logit is -inf or one is NaN");
+                }
+
+                _rowTokens[i] = new Inference.Sampling.SampledToken(_greedyTokens[i], float.NaN);
             }
         }
         else

@@ -42,6 +42,12 @@ public sealed record CudaBackendOptions
     public bool EarlyTrigger { get; init; } = Environment.GetEnvironmentVariable("LLMSERVE_CUDA_EARLY_TRIGGER") != "0";
 
     /// <summary>
+    /// Draw sampled rows (temperature, top-k, top-p, min-p) on the GPU, copying only token ids to the host
+    /// (LLMSERVE_CUDA_SAMPLE=0 copies the logits and samples on the host instead).
+    /// </summary>
+    public bool SampleOnDevice { get; init; } = Environment.GetEnvironmentVariable("LLMSERVE_CUDA_SAMPLE") != "0";
+
+    /// <summary>
     /// Run the decoder layers of one-token decode steps as one persistent kernel on sm_90+ where the model's layers fit
     /// it (decode_layers.cu). Off by default (LLMSERVE_CUDA_PERSISTENT=1 turns it on): it matches the per-op path but
     /// is slower than it so far (H200, 8B-shaped: 4.58 against 4.37 ms a token; bench/cuda/KERNELS.md, session 8).

@@ -20,7 +20,7 @@ public sealed unsafe partial class KernelLibrary : IDisposable
 
     private readonly CudaModule _module;
     private readonly CudaFunction _embedding, _addNorm, _silu, _bias, _gather, _rope, _headNorm;
-    private readonly CudaFunction _reduce, _argmaxPartial, _argmaxFinal, _toBf16, _toF32, _f16ToBf16, _fillRandom;
+    private readonly CudaFunction _reduce, _argmaxPartial, _argmaxFinal, _sampleRows, _toBf16, _toF32, _f16ToBf16, _fillRandom;
     private readonly Dictionary<(int D, int G), CudaFunction> _decode = [];
     private readonly Dictionary<int, CudaFunction> _decodeTensorCores = [];
     private readonly Dictionary<int, CudaFunction> _prefill = [];
@@ -45,6 +45,7 @@ public sealed unsafe partial class KernelLibrary : IDisposable
         _headNorm = Function("head_rmsnorm");
         _reduce = Function("decode_attention_reduce");
         _argmaxPartial = Function("argmax_partial");
+        _sampleRows = Function("sample_rows");
         _argmaxFinal = Function("argmax_final");
         _toBf16 = Function("f32_to_bf16");
         _toF32 = Function("bf16_to_f32");
@@ -397,6 +398,20 @@ public sealed unsafe partial class KernelLibrary : IDisposable
     public static int ArgmaxChunks(int vocab) => (vocab + ArgmaxChunk - 1) / ArgmaxChunk;
 
     /// <summary>Greedy tokens and their logprobs for fp32 logits [rows × vocab]; scratch holds 3 × rows × chunks words.</summary>
+    /// <summary>Bytes of one row's draw arguments (DrawArgs in sample_rows.cu, DeviceDrawParams on the host).</summary>
+    public const int DrawArgsBytes = 32;
+
+    /// <summary>
+    /// tokens[r] = the token DeviceDraw picks from fp32 row r of <paramref name="logits"/> with the DrawArgs at
+    /// <paramref name="args"/> + 32·r (-1 for a row of only -inf or with a NaN). One 1024-thread CTA a row.
+    /// </summary>
+    public void SampleRows(CudaStream s, ulong logits, int rows, int vocab, ulong args, ulong tokens)
+    {
+        void** a = stackalloc void*[4];
+        a[0] = &logits; a[1] = &vocab; a[2] = &args; a[3] = &tokens;
+        _sampleRows.Launch(s, ((uint)rows, 1, 1), 1024, 0, a);
+    }
+
     public void Argmax(CudaStream s, ulong logits, int rows, int vocab, ulong scratch, ulong tokens, ulong logprobs)
     {
         int chunks = ArgmaxChunks(vocab);

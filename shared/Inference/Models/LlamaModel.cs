@@ -1,4 +1,5 @@
 using LlmServe.Inference.Backends;
+using LlmServe.Inference.Sampling;
 using LlmServe.Inference.Weights;
 
 namespace LlmServe.Inference.Models;
@@ -263,6 +264,24 @@ public sealed class LlamaModel : IDisposable
 
         var reader = _backend as IGreedyLogitsReader ?? throw new NotSupportedException($"backend {_backend.Name} cannot pick greedy tokens itself");
         reader.ArgmaxLogits(_logits!, _lastLogitRows, tokens, logprobs);
+    }
+
+    /// <summary>True when the backend draws sampled tokens itself (<see cref="SampleOnDevice"/>).</summary>
+    public bool SamplesOnDevice => _backend is IDeviceSampler { SamplesOnDevice: true };
+
+    /// <summary>
+    /// The token of each of the last step's logit rows drawn by the backend with that row's <paramref name="draws"/>
+    /// entry (<see cref="DeviceDraw"/>); only the ids cross to the host.
+    /// </summary>
+    public void SampleOnDevice(ReadOnlySpan<DeviceDrawParams> draws, Span<int> tokens)
+    {
+        if (!IsLastStage)
+        {
+            throw new InvalidOperationException("only the last stage computes logits");
+        }
+
+        var sampler = _backend as IDeviceSampler ?? throw new NotSupportedException($"backend {_backend.Name} cannot sample on its device");
+        sampler.SampleLogits(_logits!, _lastLogitRows, draws, tokens);
     }
 
     /// <summary>This stage's output of the last step for the next stage, [NumTokens × HiddenSize] each.</summary>

@@ -69,6 +69,34 @@ public sealed class SequenceSampler
         _options.IsGreedy && _biasTokenIds.Length == 0 && _history is null && _options.TopLogprobs == 0
         && (GeneratedCount >= _options.MinTokens || (_stopTokenIds.Length == 0 && (_options.IgnoreEos || _eosTokenIds.Length == 0)));
 
+    /// <summary>
+    /// This step's draw for a device sampler (<see cref="DeviceDraw"/>), when the token depends on the raw logits and
+    /// the options alone: no logit bias, no penalties, no min-tokens mask in force and no logprobs. Greedy rows get
+    /// <see cref="DeviceDrawParams.InverseTemperature"/> 0 (the arg-max, as <see cref="Sample"/> picks it).
+    /// </summary>
+    public bool TryGetDeviceDraw(out DeviceDrawParams draw)
+    {
+        bool minTokensFree = GeneratedCount >= _options.MinTokens || (_stopTokenIds.Length == 0 && (_options.IgnoreEos || _eosTokenIds.Length == 0));
+        if (_biasTokenIds.Length != 0 || _history is not null || _options.Logprobs || !minTokensFree)
+        {
+            draw = default;
+            return false;
+        }
+
+        draw = _options.IsGreedy
+            ? DeviceDrawParams.Greedy
+            : new DeviceDrawParams
+            {
+                Seed = _seed,
+                Step = GeneratedCount,
+                InverseTemperature = 1f / _options.Temperature,
+                TopK = Math.Max(0, _options.TopK),
+                TopP = _options.TopP,
+                MinP = _options.MinP,
+            };
+        return true;
+    }
+
     /// <summary>Tokens accepted so far (including <c>alreadyGenerated</c>); the index of the next step.</summary>
     public int GeneratedCount { get; private set; }
 

@@ -231,6 +231,33 @@ public class SequenceSamplerTests
     }
 
     [Fact]
+    public void A_device_draw_carries_the_options_and_the_step_when_only_they_and_the_raw_logits_decide()
+    {
+        var options = new SamplingOptions { Temperature = 0.8f, TopK = 40, TopP = 0.9f, MinP = 0.05f, Seed = 1234 };
+        var sampler = new SequenceSampler(options, Eos, [], [7, 8]);
+
+        Assert.True(sampler.TryGetDeviceDraw(out var draw));
+        Assert.Equal(new DeviceDrawParams { Seed = 1234, Step = 2, InverseTemperature = 1f / 0.8f, TopK = 40, TopP = 0.9f, MinP = 0.05f }, draw);
+        sampler.Accept(3);
+        Assert.True(sampler.TryGetDeviceDraw(out draw));
+        Assert.Equal(3, draw.Step);
+
+        Assert.True(new SequenceSampler(SamplingOptions.Greedy, Eos, [], []).TryGetDeviceDraw(out draw));
+        Assert.Equal(DeviceDrawParams.Greedy, draw);
+        Assert.True(new SequenceSampler(options with { TopK = -1 }, Eos, [], []).TryGetDeviceDraw(out draw));
+        Assert.Equal(0, draw.TopK);
+
+        Assert.False(new SequenceSampler(options with { Logprobs = true }, Eos, [], []).TryGetDeviceDraw(out _));
+        Assert.False(new SequenceSampler(options with { RepetitionPenalty = 1.1f }, Eos, [], []).TryGetDeviceDraw(out _));
+        Assert.False(new SequenceSampler(options with { FrequencyPenalty = 0.2f }, Eos, [], []).TryGetDeviceDraw(out _));
+        Assert.False(new SequenceSampler(options with { LogitBias = new Dictionary<int, float> { [3] = 1f } }, Eos, [], []).TryGetDeviceDraw(out _));
+        var min = new SequenceSampler(options with { MinTokens = 1 }, Eos, [], []);
+        Assert.False(min.TryGetDeviceDraw(out _));
+        min.Accept(4);
+        Assert.True(min.TryGetDeviceDraw(out _));
+    }
+
+    [Fact]
     public void Plain_argmax_only_when_nothing_but_the_raw_maximum_decides()
     {
         Assert.True(new SequenceSampler(SamplingOptions.Greedy, Eos, [], []).IsPlainArgmax);
