@@ -33,6 +33,8 @@ if [ -n "${CEILINGS_FROM:-}" ]; then
   # FLOOR_GEMM=sustained: the rate of 2 s of back-to-back GEMMs (clocks under the power limit) instead of the burst's.
   gemm_note=""
   if [ "${FLOOR_GEMM:-burst}" = sustained ]; then
+    # summarize.py also prints the floors at the burst rate beside these.
+    export FLOOR_GEMM_BURST_TFLOPS=$gf
     gf=$(grep -oP 'GEMM sustained 8192\^3[^:]*: \K[0-9]+(?= TFLOP/s)' "$CEILINGS_FROM" | head -1)
     gemm_note=", sustained GEMM rate"
   fi
