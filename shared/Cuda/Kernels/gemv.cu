@@ -150,10 +150,11 @@ __device__ __forceinline__ void gemv_impl(const bf16* __restrict__ x, const bf16
     }
 }
 
-// At M <= 2 the registers must allow 8 CTAs an SM (2048 threads): the staging loop took them from 30 to 38 and the
-// occupancy to 6 (run 37). Wider kernels keep the compiler's choice (bounds of 4 and 2 made M = 8 spill, run 38).
+// CTAs an SM the registers must allow: 8 at M <= 2 (2048 threads; the staging loop took M = 1 from 30 registers to 38
+// and 6 CTAs, run 37), and session 9's occupancy above (4 at M = 4, 2 at M = 8: 64 / 128 registers, run 38). A bound
+// of 1 let the compiler take 140 / 204 registers for 1 CTA an SM, and batch 4 went from 5.9 to 8.2 ms (run 39).
 #define GEMV_KERNEL(NAME, MMAX, SPLIT, EPI)                                                                       \
-    extern "C" __global__ void __launch_bounds__(256, MMAX <= 2 ? 8 : 1) NAME(const bf16* x, const bf16* w, const bf16* bias, void* y, \
+    extern "C" __global__ void __launch_bounds__(256, MMAX <= 2 ? 8 : MMAX == 4 ? 4 : 2) NAME(const bf16* x, const bf16* w, const bf16* bias, void* y, \
                                                            int M, int N, int K, int out_f32, int prefetch)         \
     {                                                                                                             \
         gemv_impl<MMAX, SPLIT, EPI>(x, w, bias, y, M, N, K, out_f32, prefetch);                                   \
