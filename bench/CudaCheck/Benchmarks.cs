@@ -174,15 +174,17 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         builder = new StepBatchBuilder(maxTokens, maxSeqs, 8192 / 16, 16);
         var prompt = Enumerable.Range(0, 2048).Select(i => (i * 31) % BenchModel.Vocab).ToArray();
         var ptable = Enumerable.Range(0, 2048 / 16).ToArray();
-        foreach (var pipe in new[] { false, true })
+        foreach (var (pipe, wgmma) in new[] { (false, false), (true, false), (true, true) }.Where(v => !v.Item2 || gpu.Kernels.HasWgmmaPrefill))
         {
             backend.PrefillDoubleBuffered = pipe;
-            string label = pipe ? " (double-buffered attention)" : "";
+            backend.PrefillOnWgmma = wgmma;
+            string label = wgmma ? " (wgmma attention)" : pipe ? " (double-buffered attention)" : "";
             Prefill(model, cache, builder, prompt, ptable, tokens, lps, label);
             MixedStep(model, cache, builder, blocksPerSeq, tokens, lps, label);
         }
 
         backend.PrefillDoubleBuffered = true;
+        backend.PrefillOnWgmma = false;
         var chunk = Enumerable.Range(0, 1792).Select(i => (i * 17) % BenchModel.Vocab).ToArray();
         var profile = new StepProfile(backend, gpu, report);
         profile.Run(model, cache, "prefill 1x2048", () =>
@@ -429,14 +431,16 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         Gemms(m, t, "prefill M=2048");
         Row("prefill 2048 add+rmsnorm", TimeMs(_ => backend.AddRmsNorm(m.HiddenBuf, m.ResidualBuf, m.Layer0Norm, 1e-5f, m.NormedBuf, t), 20) * 1e3, 4.0 * t * h * 2, 0);
         Row("prefill 2048 rope+kv write", TimeMs(_ => backend.RopeAndWriteKv(m.QkvBuf, s, m.CosSin, cache, 0), 20) * 1e3, 2.0 * t * s.QkvWidth * 2, 0);
-        foreach (var pipe in new[] { false, true })
+        foreach (var (pipe, wgmma) in new[] { (false, false), (true, false), (true, true) }.Where(v => !v.Item2 || gpu.Kernels.HasWgmmaPrefill))
         {
             backend.PrefillDoubleBuffered = pipe;
-            Row($"prefill 2048 causal attention (mma.sync{(pipe ? ", double-buffered" : "")})", TimeMs(_ => backend.Attention(m.QkvBuf, s, cache, 0, scale, m.AttnBuf), 10) * 1e3,
+            backend.PrefillOnWgmma = wgmma;
+            Row($"prefill 2048 causal attention ({(wgmma ? "wgmma" : "mma.sync")}{(pipe ? ", double-buffered" : "")})", TimeMs(_ => backend.Attention(m.QkvBuf, s, cache, 0, scale, m.AttnBuf), 10) * 1e3,
                 (2.0 * t * s.QkvWidth * 2) + (t * s.QWidth * 2), 4.0 * t * t / 2 * BenchModel.HeadDim * BenchModel.Heads);
         }
 
         backend.PrefillDoubleBuffered = true;
+        backend.PrefillOnWgmma = false;
         Row("prefill 2048 silu_and_mul", TimeMs(_ => backend.SiluAndMul(m.GateUpBuf, m.ActBuf, BenchModel.Inter, t), 20) * 1e3, 3.0 * t * BenchModel.Inter * 2, 0);
         backend.Synchronize();
     }
@@ -457,6 +461,11 @@ internal sealed class Benchmarks(CudaBackend backend, Gpu gpu, Report report)
         })
         {
             report.Line("occupancy " + line);
+        }
+
+        if (k.HasWgmmaPrefill)
+        {
+            report.Line("occupancy " + k.Occupancy("prefill_attention_wgmma_d128", 128, KernelLibrary.WgmmaPrefillSharedBytes(128)));
         }
 
         var names = new[] { "qkv", "o_proj", "gate_up", "down" };

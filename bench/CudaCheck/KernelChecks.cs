@@ -433,10 +433,14 @@ internal sealed class KernelChecks(Gpu gpu, Report report)
             (new[] { 90, 1 }, new[] { 90, 300 }, 4, 2, 256),
             (new[] { 300, 5, 130 }, new[] { 700, 5, 130 }, 8, 2, 128),
         };
-        // Head sizes 64 and 128 also run double-buffered.
-        foreach (var ((qLens, contexts, hq, hkv, d), pipe) in cases.SelectMany(c => new[] { (c, false), (c, true) }).Where(c => !c.Item2 || c.Item1.Item5 is 64 or 128))
+        // Head sizes 64 and 128 also run double-buffered, and on the wgmma kernel where it loaded.
+        bool wgmmaLoaded = gpu.Kernels.HasWgmmaPrefill;
+        foreach (var ((qLens, contexts, hq, hkv, d), mode) in cases.SelectMany(c => new[] { (c, 0), (c, 1), (c, 2) })
+                     .Where(c => c.Item2 == 0 || (c.Item1.Item5 is 64 or 128 && (c.Item2 == 1 || wgmmaLoaded))))
         {
+            bool pipe = mode >= 1;
             gpu.Kernels.PrefillDoubleBuffered = pipe;
+            gpu.Kernels.PrefillOnWgmma = mode == 2;
             const int bs = 16;
             int seqs = qLens.Length, tokens = qLens.Sum(), qStride = (hq + (2 * hkv)) * d;
             var (k, v, kh, vh, tables, stride) = Cache(contexts, hkv, d, bs);
@@ -468,10 +472,11 @@ internal sealed class KernelChecks(Gpu gpu, Report report)
             }
 
             var cmp = Compare.Of(got, want);
-            report.Check($"prefill attention q=[{string.Join(',', qLens)}] ctx=[{string.Join(',', contexts)}] hq={hq} hkv={hkv} d={d}{(pipe ? " double-buffered" : "")}", cmp.Passes(Bf16Tol), cmp.ToString());
+            report.Check($"prefill attention q=[{string.Join(',', qLens)}] ctx=[{string.Join(',', contexts)}] hq={hq} hkv={hkv} d={d}{(mode == 2 ? " wgmma" : pipe ? " double-buffered" : "")}", cmp.Passes(Bf16Tol), cmp.ToString());
         }
 
         gpu.Kernels.PrefillDoubleBuffered = true;
+        gpu.Kernels.PrefillOnWgmma = false;
 
         gpu.FreeAll();
     }

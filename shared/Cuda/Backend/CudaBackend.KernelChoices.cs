@@ -1,4 +1,6 @@
+using LlmServe.Cuda.Compilation;
 using LlmServe.Cuda.Kernels;
+using LlmServe.Cuda.Runtime;
 using LlmServe.Inference.Backends;
 
 namespace LlmServe.Cuda.Backend;
@@ -69,6 +71,16 @@ public sealed partial class CudaBackend
         }
     }
 
+    /// <summary>"off" unless <see cref="CudaBackendOptions.WgmmaPrefill"/>; then "loaded" or why it did not load.</summary>
+    public string WgmmaPrefillStatus { get; private set; } = "off";
+
+    /// <summary>Whether prefill attention runs on the wgmma kernel (only where it loaded; see <see cref="KernelLibrary.PrefillOnWgmma"/>).</summary>
+    public bool PrefillOnWgmma
+    {
+        get => _kernels.PrefillOnWgmma;
+        set => _kernels.PrefillOnWgmma = value && _kernels.HasWgmmaPrefill;
+    }
+
     /// <summary>Whether prefill attention double-buffers its K/V tiles (see <see cref="KernelLibrary.PrefillDoubleBuffered"/>).</summary>
     public bool PrefillDoubleBuffered
     {
@@ -103,5 +115,19 @@ public sealed partial class CudaBackend
         }
 
         _kernels.GemvSiluAndMul(_stream, x.Pointer, w.Pointer, y.Pointer, rows, width, w.Cols);
+    }
+
+    // A failure to build or load the optional module leaves the backend as it was: the mma.sync kernel runs.
+    private string TryLoadWgmmaPrefill(CudaContext context, NvrtcCompiler compiler, KernelCache cache)
+    {
+        try
+        {
+            _kernels.LoadWgmmaPrefill(context, compiler, cache);
+            return "loaded";
+        }
+        catch (Exception e) when (e is CudaException or NotSupportedException or InvalidOperationException)
+        {
+            return $"not loaded: {e.Message}";
+        }
     }
 }

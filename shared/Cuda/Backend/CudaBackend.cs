@@ -61,6 +61,10 @@ public sealed unsafe partial class CudaBackend : IBackend, IGreedyLogitsReader, 
             _kernels = KernelLibrary.Load(context, compiler, cache, options.ProgrammaticLaunch);
             _kernels.GemvPrefetch = options.GemvPrefetch;
             _kernels.EarlyTrigger = options.EarlyTrigger;
+            if (options.WgmmaPrefill)
+            {
+                WgmmaPrefillStatus = TryLoadWgmmaPrefill(context, compiler, cache);
+            }
             _gemm = new CublasLtGemm(context, options.Libraries);
             _step = new StepBuffers(context);
             _uploader = new WeightUploader(context, _stream, _kernels, options.StagingBytes);

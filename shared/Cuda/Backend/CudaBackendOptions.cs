@@ -48,6 +48,13 @@ public sealed record CudaBackendOptions
     public bool SampleOnDevice { get; init; } = Environment.GetEnvironmentVariable("LLMSERVE_CUDA_SAMPLE") != "0";
 
     /// <summary>
+    /// Run prefill attention on Hopper's warpgroup MMAs (its own module, compiled for sm_90a) on sm_90 GPUs
+    /// (LLMSERVE_CUDA_WGMMA=1). Off by default: written without a GPU in session 10 and not yet checked on one; where it
+    /// fails to load, the mma.sync kernel runs and <see cref="CudaBackend.WgmmaPrefillStatus"/> says why.
+    /// </summary>
+    public bool WgmmaPrefill { get; init; } = Environment.GetEnvironmentVariable("LLMSERVE_CUDA_WGMMA") == "1";
+
+    /// <summary>
     /// Run the decoder layers of one-token decode steps as one persistent kernel on sm_90+ where the model's layers fit
     /// it (decode_layers.cu). Off by default (LLMSERVE_CUDA_PERSISTENT=1 turns it on): it matches the per-op path but
     /// is slower than it so far (H200, 8B-shaped: 4.58 against 4.37 ms a token; bench/cuda/KERNELS.md, session 8).

@@ -10,12 +10,25 @@ public static class KernelSources
 {
     private const string Prefix = "LlmServe.Cuda.Kernels.";
 
-    /// <summary>Names of the embedded .cu files.</summary>
+    private const string HopperPrefix = "Hopper.";
+
+    /// <summary>Names of the embedded .cu files of the main module (the Hopper-only ones are <see cref="HopperPrefill"/>'s).</summary>
     public static IReadOnlyList<string> Files() =>
         [.. typeof(KernelSources).Assembly.GetManifestResourceNames()
             .Where(n => n.StartsWith(Prefix, StringComparison.Ordinal) && n.EndsWith(".cu", StringComparison.Ordinal))
             .Select(n => n[Prefix.Length..])
+            .Where(n => !n.StartsWith(HopperPrefix, StringComparison.Ordinal))
             .Order(StringComparer.Ordinal)];
+
+    /// <summary>
+    /// The wgmma prefill attention's own translation unit (compiled for sm_90a only when asked for): common.cuh, the
+    /// prefill attention it shares its pipeline and softmax with, and Hopper/prefill_attention_wgmma.cu.
+    /// </summary>
+    public static string HopperPrefill() =>
+        new StringBuilder(Read("common.cuh"))
+            .Append("\n// ---- prefill_attention.cu ----\n").Append(Read("prefill_attention.cu"))
+            .Append("\n// ---- Hopper/prefill_attention_wgmma.cu ----\n").Append(Read(HopperPrefix + "prefill_attention_wgmma.cu"))
+            .ToString();
 
     public static string Read(string file)
     {

@@ -387,6 +387,11 @@ public sealed unsafe partial class KernelLibrary : IDisposable
         bool pipe = PrefillDoubleBuffered && _prefillDoubleBuffered.ContainsKey(headDim);
         var fn = pipe ? _prefillDoubleBuffered[headDim] : _prefill[headDim];
         int smem = (pipe ? 2 : 1) * PrefillSharedBytes(headDim);
+        if (TryWgmmaPrefill(headDim, out var wgmma))
+        {
+            fn = wgmma;
+            smem = WgmmaPrefillSharedBytes(headDim);
+        }
 
         void** a = stackalloc void*[13];
         a[0] = &q; a[1] = &qStride; a[2] = &output; a[3] = &kCache; a[4] = &vCache; a[5] = &blockTables; a[6] = &maxBlocks;
@@ -460,5 +465,9 @@ public sealed unsafe partial class KernelLibrary : IDisposable
     // Grid-stride kernels: enough blocks to fill every SM a few times, no more.
     private uint GridFor(long items) => (uint)Math.Clamp((items + 255) / 256, 1, _sms * 8L);
 
-    public void Dispose() => _module.Dispose();
+    public void Dispose()
+    {
+        _wgmmaModule?.Dispose();
+        _module.Dispose();
+    }
 }

@@ -10,6 +10,54 @@
 
 #define PF_N 64
 
+// The softmax part of a 64-key tile, shared by the mma.sync and wgmma kernels: scale S into the exp2 domain, mask by
+// absolute position, the online softmax of rows g and g + 8 of this warp's 16 (P packed as the next MMA's A fragment
+// into pf), and the rescale of the output accumulated so far. A tile every row of the CTA sees whole (all but the
+// diagonal ones of a causal prefill) skips the mask.
+template <int DT>
+__device__ __forceinline__ void prefill_softmax(float (&sc)[PF_N / 8][4], int kb, int ctx, int base_pos, int m0, int pos0, int pos1,
+                                                float sl2, float (&o)[DT][4], float& m_a, float& m_b, float& l_a, float& l_b,
+                                                u32 (&pf)[PF_N / 8][2])
+{
+    const int t4 = threadIdx.x & 3;
+    float mx_a = m_a, mx_b = m_b;
+    if (kb + PF_N <= ctx && kb + PF_N - 1 <= base_pos + m0)
+    {
+#pragma unroll
+        for (int j = 0; j < PF_N / 8; j++)
+        {
+#pragma unroll
+            for (int e = 0; e < 4; e++) sc[j][e] *= sl2;
+            mx_a = fmaxf(mx_a, fmaxf(sc[j][0], sc[j][1]));
+            mx_b = fmaxf(mx_b, fmaxf(sc[j][2], sc[j][3]));
+        }
+    }
+    else
+    {
+#pragma unroll
+        for (int j = 0; j < PF_N / 8; j++)
+        {
+            const int key = kb + j * 8 + 2 * t4;
+            sc[j][0] = (key <= pos0 && key < ctx) ? sc[j][0] * sl2 : NEG_INF;
+            sc[j][1] = (key + 1 <= pos0 && key + 1 < ctx) ? sc[j][1] * sl2 : NEG_INF;
+            sc[j][2] = (key <= pos1 && key < ctx) ? sc[j][2] * sl2 : NEG_INF;
+            sc[j][3] = (key + 1 <= pos1 && key + 1 < ctx) ? sc[j][3] * sl2 : NEG_INF;
+            mx_a = fmaxf(mx_a, fmaxf(sc[j][0], sc[j][1]));
+            mx_b = fmaxf(mx_b, fmaxf(sc[j][2], sc[j][3]));
+        }
+    }
+    const float2 alpha = online_softmax_step<PF_N / 8>(sc, mx_a, mx_b, m_a, m_b, l_a, l_b, pf);
+    const float alpha_a = alpha.x, alpha_b = alpha.y;
+#pragma unroll
+    for (int j = 0; j < DT; j++)
+    {
+        o[j][0] *= alpha_a;
+        o[j][1] *= alpha_a;
+        o[j][2] *= alpha_b;
+        o[j][3] *= alpha_b;
+    }
+}
+
 // One K/V tile of 64 keys (in shared memory) against this warp's 16 query rows: S = Q K^T, the causal mask where the
 // tile is not wholly visible, the online softmax, O += P V.
 template <int D>
@@ -42,45 +90,8 @@ __device__ __forceinline__ void prefill_tile(const bf16* Ks, const bf16* Vs, int
         }
     }
 
-    // Scale (into the exp2 domain), mask by absolute position, online softmax (rows g and g+8 of this warp's 16).
-    // A tile every row of the CTA sees whole (all but the diagonal ones of a causal prefill) skips the mask.
-    float mx_a = m_a, mx_b = m_b;
-    if (kb + PF_N <= ctx && kb + PF_N - 1 <= base_pos + m0)
-    {
-#pragma unroll
-        for (int j = 0; j < PF_N / 8; j++)
-        {
-#pragma unroll
-            for (int e = 0; e < 4; e++) sc[j][e] *= sl2;
-            mx_a = fmaxf(mx_a, fmaxf(sc[j][0], sc[j][1]));
-            mx_b = fmaxf(mx_b, fmaxf(sc[j][2], sc[j][3]));
-        }
-    }
-    else
-    {
-#pragma unroll
-        for (int j = 0; j < PF_N / 8; j++)
-        {
-            const int key = kb + j * 8 + 2 * t4;
-            sc[j][0] = (key <= pos0 && key < ctx) ? sc[j][0] * sl2 : NEG_INF;
-            sc[j][1] = (key + 1 <= pos0 && key + 1 < ctx) ? sc[j][1] * sl2 : NEG_INF;
-            sc[j][2] = (key <= pos1 && key < ctx) ? sc[j][2] * sl2 : NEG_INF;
-            sc[j][3] = (key + 1 <= pos1 && key + 1 < ctx) ? sc[j][3] * sl2 : NEG_INF;
-            mx_a = fmaxf(mx_a, fmaxf(sc[j][0], sc[j][1]));
-            mx_b = fmaxf(mx_b, fmaxf(sc[j][2], sc[j][3]));
-        }
-    }
     u32 pf[PF_N / 8][2];
-    const float2 alpha = online_softmax_step<PF_N / 8>(sc, mx_a, mx_b, m_a, m_b, l_a, l_b, pf);
-    const float alpha_a = alpha.x, alpha_b = alpha.y;
-#pragma unroll
-    for (int j = 0; j < DT; j++)
-    {
-        o[j][0] *= alpha_a;
-        o[j][1] *= alpha_a;
-        o[j][2] *= alpha_b;
-        o[j][3] *= alpha_b;
-    }
+    prefill_softmax<DT>(sc, kb, ctx, base_pos, m0, pos0, pos1, sl2, o, m_a, m_b, l_a, l_b, pf);
 
     // O += P V: P's accumulator layout is already the A-fragment layout of the next MMA.
 #pragma unroll
@@ -101,7 +112,32 @@ __device__ __forceinline__ void prefill_tile(const bf16* Ks, const bf16* Vs, int
     }
 }
 
-template <int D, int WARPS, bool PIPE>
+// How the mma.sync kernels lay a K/V tile out in shared memory and compute it: rows of D + 8 elements (consecutive
+// rows start in different banks); chunk i (16 bytes) of a tile's copy is key i / (D / 8), 8-dim column i % (D / 8).
+// The wgmma kernel (Hopper/prefill_attention_wgmma.cu) brings its own layout and tile through the same interface.
+struct PrefillMmaTile
+{
+    template <int D>
+    __host__ __device__ __forceinline__ static constexpr int elems() { return PF_N * (D + 8); }
+
+    template <int D>
+    __device__ __forceinline__ static int key(int i) { return i / (D / 8); }
+
+    template <int D>
+    __device__ __forceinline__ static int chunk(int i) { return i % (D / 8); }
+
+    template <int D>
+    __device__ __forceinline__ static int offset(int key, int c) { return key * (D + 8) + c * 8; }
+
+    template <int D>
+    __device__ __forceinline__ static void run(const bf16* Ks, const bf16* Vs, int kb, int ctx, int base_pos, int m0, int pos0, int pos1, float sl2,
+                               const u32 (&qf)[D / 16][4], float (&o)[D / 8][4], float& m_a, float& m_b, float& l_a, float& l_b)
+    {
+        prefill_tile<D>(Ks, Vs, kb, ctx, base_pos, m0, pos0, pos1, sl2, qf, o, m_a, m_b, l_a, l_b);
+    }
+};
+
+template <int D, int WARPS, bool PIPE, class Tile>
 __device__ void prefill_attention_impl(const bf16* __restrict__ q, int q_stride, bf16* __restrict__ out,
                                        const bf16* __restrict__ k_cache, const bf16* __restrict__ v_cache,
                                        const int* __restrict__ block_tables, int max_blocks,
@@ -212,29 +248,30 @@ __device__ void prefill_attention_impl(const bf16* __restrict__ q, int q_stride,
         // into registers during tile t, so no dependent table read sits in front of a copy.
         const int tiles = (kv_end + PF_N - 1) / PF_N;
         int ids[PER_THREAD];
+        constexpr int TILE = Tile::template elems<D>();
         auto read_ids = [&](int kb)
         {
 #pragma unroll
             for (int u = 0; u < PER_THREAD; u++)
             {
-                const int kpos = kb + (tid + u * THREADS) / (D / 8);
+                const int kpos = kb + Tile::template key<D>(tid + u * THREADS);
                 ids[u] = kpos < ctx ? table[kpos >> bs_shift] : 0;
             }
         };
         auto issue = [&](int kb, int buf)
         {
-            bf16* Kd = pf_smem + buf * 2 * PF_N * LD;
-            bf16* Vd = Kd + PF_N * LD;
+            bf16* Kd = pf_smem + buf * 2 * TILE;
+            bf16* Vd = Kd + TILE;
 #pragma unroll
             for (int u = 0; u < PER_THREAD; u++)
             {
                 const int i = tid + u * THREADS;
-                const int key = i / (D / 8), c = i % (D / 8);
+                const int key = Tile::template key<D>(i), c = Tile::template chunk<D>(i);
                 const int kpos = kb + key;
                 const size_t off = kpos < ctx ? ((((size_t)ids[u] * hkv + kvh) << bs_shift) + (kpos & bs_mask)) * D + c * 8 : 0;
                 const int bytes = kpos < ctx ? 16 : 0;
-                cp_async16(smem_addr(Kd + key * LD + c * 8), k_cache + off, bytes);
-                cp_async16(smem_addr(Vd + key * LD + c * 8), v_cache + off, bytes);
+                cp_async16(smem_addr(Kd + Tile::template offset<D>(key, c)), k_cache + off, bytes);
+                cp_async16(smem_addr(Vd + Tile::template offset<D>(key, c)), v_cache + off, bytes);
             }
             cp_async_commit();
         };
@@ -254,8 +291,8 @@ __device__ void prefill_attention_impl(const bf16* __restrict__ q, int q_stride,
                 cp_async_wait_all();
             }
             __syncthreads();
-            const bf16* Ks = pf_smem + (t & 1) * 2 * PF_N * LD;
-            prefill_tile<D>(Ks, Ks + PF_N * LD, t * PF_N, ctx, base_pos, m0, pos0, pos1, sl2, qf, o, m_a, m_b, l_a, l_b);
+            const bf16* Ks = pf_smem + (t & 1) * 2 * TILE;
+            Tile::template run<D>(Ks, Ks + TILE, t * PF_N, ctx, base_pos, m0, pos0, pos1, sl2, qf, o, m_a, m_b, l_a, l_b);
             // Every warp is done with this buffer before the next iteration's copies refill it.
             __syncthreads();
         }
@@ -281,8 +318,8 @@ __device__ void prefill_attention_impl(const bf16* __restrict__ q, int q_stride,
         const bf16* q, int q_stride, bf16* out, const bf16* k_cache, const bf16* v_cache, const int* block_tables, \
         int max_blocks, const int* cu_q, const int* context_lens, int hq, int hkv, int block_size, float scale)     \
     {                                                                                                               \
-        prefill_attention_impl<D, 4, PIPE>(q, q_stride, out, k_cache, v_cache, block_tables, max_blocks, cu_q,     \
-                                           context_lens, hq, hkv, block_size, scale);                               \
+        prefill_attention_impl<D, 4, PIPE, PrefillMmaTile>(q, q_stride, out, k_cache, v_cache, block_tables,       \
+                                                           max_blocks, cu_q, context_lens, hq, hkv, block_size, scale); \
     }
 
 PREFILL_KERNEL(prefill_attention_d16, 16, false)

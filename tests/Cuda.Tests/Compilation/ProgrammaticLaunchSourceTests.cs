@@ -11,7 +11,8 @@ namespace LlmServe.Cuda.Tests.Compilation;
 /// </summary>
 public partial class ProgrammaticLaunchSourceTests
 {
-    private static readonly string Source = KernelSources.Combined();
+    // The main module and the optional wgmma prefill module: every kernel of both.
+    private static readonly string Source = KernelSources.Combined() + "\n" + KernelSources.HopperPrefill();
 
     public static TheoryData<string> Kernels() => new(KernelNames());
 
