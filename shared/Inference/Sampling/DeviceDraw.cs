@@ -3,7 +3,7 @@ using System.Buffers;
 namespace LlmServe.Inference.Sampling;
 
 /// <summary>
-/// The draw a device sampler makes, defined on the host so the CUDA kernel (sampling.cu, sample_rows) can be checked
+/// The draw a device sampler makes, defined on the host so the CUDA kernel (sample_rows.cu) can be checked
 /// against it token for token. Every quantity is exact or rounded the same way on both sides: weights come from a
 /// fixed sequence of IEEE float operations (<see cref="Weight"/>, no library exp), masses are sums of integers
 /// (weight × 2^40, so the order of additions cannot matter), thresholds compare order-preserving integer keys of the
