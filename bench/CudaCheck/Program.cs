@@ -3,7 +3,8 @@ using LlmServe.Cuda.Compilation;
 using LlmServe.Cuda.Native;
 using LlmServe.CudaCheck;
 
-// Usage (on the GPU machine):  LlmServe.CudaCheck [kernels] [nccl] [backend FIXTURES_DIR] [bench]   (default: all)
+// Usage (on the GPU machine):  LlmServe.CudaCheck [kernels] [nccl] [backend FIXTURES_DIR] [bench] [wgmma]   (default, or wgmma alone: all)
+//                              (wgmma: also load, check and time the wgmma prefill attention; with "kernels" or "bench")
 //                              LlmServe.CudaCheck profile   (a few launches of the hot kernels, for ncu)
 //                              LlmServe.CudaCheck persistent [LAYERS]   (the persistent decode checks on a small model; 1 layer by default)
 //                              LlmServe.CudaCheck compile [sm_90]   (NVRTC only; needs no GPU)
@@ -21,8 +22,11 @@ if (args.Length > 0 && args[0] == "compile")
 var report = new Report();
 var outDir = Environment.GetEnvironmentVariable("OUT");
 var startup = System.Diagnostics.Stopwatch.StartNew();
-// The wgmma prefill attention is loaded (sm_90) for its checks and timings, and left off everywhere else.
-if (!CudaBackend.TryCreate(new CudaBackendOptions { Libraries = libs, WgmmaPrefill = true }, out var backend, out var error))
+// "wgmma" (or LLMSERVE_CUDA_WGMMA=1) loads the wgmma prefill attention (sm_90) for its checks and timings beside the
+// mma.sync kernel; it stays off everywhere else. Not loaded by default: until it has run on a GPU, a fault in it must
+// not take the rest of a run with it (a sticky CUDA error ends the context).
+bool wgmma = args.Contains("wgmma") || new CudaBackendOptions().WgmmaPrefill;
+if (!CudaBackend.TryCreate(new CudaBackendOptions { Libraries = libs, WgmmaPrefill = wgmma }, out var backend, out var error))
 {
     Console.WriteLine($"CUDA backend unavailable: {error}");
     return 2;
@@ -35,7 +39,7 @@ using (backend)
     report.Line($"backend up in {startup.ElapsedMilliseconds} ms (kernels {(backend.KernelsFromCache ? "from disk cache" : "compiled by NVRTC")}); wgmma prefill attention: {backend.WgmmaPrefillStatus}");
     backend.PrefillOnWgmma = false;
     var gpu = new Gpu(backend);
-    bool all = args.Length == 0;
+    bool all = args.All(a => a == "wgmma");
     try
     {
         if (args.Contains("profile"))
